@@ -1,0 +1,66 @@
+"""inspect_app: case management for reports of counterfeit and poor-quality goods."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from config import config_from_env, validate_config
+
+
+def create_app(config: type | None = None, overrides: Mapping | None = None) -> Flask:
+    """Build the application: config, extensions, blueprints, CLI, error pages."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config or config_from_env())
+    if overrides:
+        app.config.update(overrides)
+    validate_config(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from inspect_app.accounts.sessions import init_sessions
+    from inspect_app.core.web import init_web, select_locale
+    from inspect_app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    init_sessions(app)
+    init_web(app)
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        from flask import redirect, request, url_for
+
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from inspect_app.accounts.views import bp as accounts_bp
+    from inspect_app.core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from inspect_app.accounts.cli import teams_cli, users_cli
+    from inspect_app.demo import seed_demo_command
+    from inspect_app.refdata import refdata_cli
+
+    for command in (users_cli, teams_cli, refdata_cli, seed_demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,54 @@
+"""Home page, health check, language choice."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from inspect_app.extensions import db
+
+bp = Blueprint("core", __name__, template_folder="templates")
+
+LANG_COOKIE = "lang"
+
+
+@bp.route("/")
+def home():
+    return render_template("core/home.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    """Liveness and database reachability, for load balancers and monitoring."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means "down"
+        current_app.logger.warning("health check: database unreachable: %s", type(exc).__name__)
+        database = "unavailable"
+        db.session.rollback()
+    status = 200 if database == "ok" else 503
+    body = {"status": "ok" if status == 200 else "degraded", "database": database}
+    return jsonify(body), status
+
+
+@bp.route("/lang/<any(vi,en):code>", methods=["POST"])
+def set_language(code: str):
+    """Remember the chosen interface language (cookie, and the account if logged in)."""
+    target = request.form.get("next") or url_for(".home")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for(".home")
+    response = redirect(target)
+    response.set_cookie(
+        LANG_COOKIE,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    return response

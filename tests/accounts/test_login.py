@@ -1,0 +1,104 @@
+"""Password login, failures, lockout and unlock."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from inspect_app.accounts.models import User
+from inspect_app.accounts.permissions import Role
+from inspect_app.extensions import db
+from tests.helpers import login
+
+
+def test_login_success_lands_on_home_with_name(client, make_user):
+    user = make_user(Role.INSPECTOR, full_name="Lê Văn Minh")
+    response = login(client, user, follow=True)
+    assert response.status_code == 200
+    assert "Lê Văn Minh" in response.get_data(as_text=True)
+    assert client.get("/account").status_code == 200
+
+
+def test_email_is_case_insensitive(client, make_user):
+    make_user(Role.INSPECTOR, email="minh@example.vn")
+    response = client.post(
+        "/login", data={"email": "MINH@Example.VN", "password": "correct horse battery"}
+    )
+    assert response.status_code == 302
+
+
+def test_wrong_password_is_refused_with_a_message(client, make_user):
+    user = make_user(Role.INSPECTOR)
+    response = login(client, user, password="wrong password")
+    assert response.status_code == 401
+    assert "Sai địa chỉ e-mail hoặc mật khẩu" in response.get_data(as_text=True)
+    assert client.get("/account").status_code == 302
+
+
+def test_unknown_email_gets_the_same_message(client, app_ctx):
+    response = client.post(
+        "/login", data={"email": "nobody@example.vn", "password": "whatever1234"}
+    )
+    assert response.status_code == 401
+    assert "Sai địa chỉ e-mail hoặc mật khẩu" in response.get_data(as_text=True)
+
+
+def test_account_locks_after_repeated_failures_and_admin_unlocks(client, app, make_user):
+    user = make_user(Role.INSPECTOR)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert login(client, user, password="wrong password").status_code == 401
+    response = login(client, user)
+    assert response.status_code == 401
+    assert "bị khóa" in response.get_data(as_text=True)
+
+    locked = db.session.scalar(select(User).where(User.id == user.id))
+    assert locked.locked_at is not None
+
+    admin = make_user(Role.ADMIN)
+    admin_client = app.test_client()
+    _login_admin_with_totp(admin_client, admin)
+    response = admin_client.post(f"/admin/users/{user.id}/unlock")
+    assert response.status_code == 302
+    assert login(client, user).status_code == 302
+
+
+def test_deactivated_user_cannot_log_in(client, make_user):
+    user = make_user(Role.INSPECTOR)
+    user.active = False
+    db.session.commit()
+    response = login(client, user)
+    assert response.status_code == 401
+
+
+def test_next_parameter_only_follows_local_paths(client, make_user):
+    user = make_user(Role.INSPECTOR)
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": user.email, "password": "correct horse battery"},
+    )
+    assert response.headers["Location"] == "/"
+    client.post("/logout")
+    response = client.post(
+        "/login?next=/account", data={"email": user.email, "password": "correct horse battery"}
+    )
+    assert response.headers["Location"] == "/account"
+
+
+def test_login_form_needs_csrf_token_when_csrf_is_on(app, client, make_user):
+    user = make_user(Role.INSPECTOR)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = login(client, user)
+        assert response.status_code == 400
+        assert client.get("/account").status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def _login_admin_with_totp(client, admin):
+    from tests.helpers import current_code, totp_secret_from_page
+
+    assert login(client, admin).headers["Location"] == "/login/enrol"
+    secret = totp_secret_from_page(client.get("/login/enrol").get_data(as_text=True))
+    response = client.post("/login/enrol", data={"code": current_code(secret)})
+    assert response.status_code == 200
+    return secret

@@ -1,0 +1,104 @@
+"""Test fixtures: one real database per run (SQLite file, or PostgreSQL from
+DATABASE_URL), built by the migrations, with reference data loaded once; every test
+starts from empty domain tables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import delete
+
+from config import TestingConfig
+from inspect_app import create_app
+from inspect_app.extensions import db, limiter
+from inspect_app.refdata import load_reference_data
+
+# Reference tables are loaded once and kept between tests.
+KEEP_TABLES = {"provinces", "wards", "categories"}
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own application context, as in production.
+
+    Without this, a request made while a test holds an app context would share that
+    context's `g` (Flask-Login's cached user) and database session. Objects the test
+    holds are expired afterwards so they show what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    uploads = tmp_path_factory.mktemp("uploads")
+    app = create_app(
+        TestingConfig,
+        {"SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory), "UPLOAD_ROOT": str(uploads)},
+    )
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        upgrade()
+        load_reference_data()
+        db.session.commit()
+    return app
+
+
+def _wipe_domain_tables() -> None:
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name not in KEEP_TABLES:
+            db.session.execute(delete(table))
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request) -> Iterator[None]:
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        limiter.reset()
+    yield
+    with app.app_context():
+        db.session.remove()
+        _wipe_domain_tables()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+pytest_plugins = ["tests.factories"]
