@@ -40,6 +40,8 @@ run: install
 
 test: install-dev
 	@scripts/ensure-chromium.sh
+	$(BIN)/ruff check --quiet .
+	$(BIN)/ruff format --check --quiet .
 ifeq ($(DB),sqlite)
 	$(MAKE) --no-print-directory test-sqlite
 else ifeq ($(DB),postgresql)
