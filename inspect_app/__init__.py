@@ -52,15 +52,20 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from inspect_app.accounts.views import bp as accounts_bp
     from inspect_app.core.views import bp as core_bp
+    from inspect_app.evidence.views import bp as evidence_bp
+    from inspect_app.geo.views import bp as geo_bp
+    from inspect_app.intake.views import bp as intake_bp
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(accounts_bp)
+    for blueprint in (core_bp, accounts_bp, geo_bp, intake_bp, evidence_bp):
+        app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
     from inspect_app.accounts.cli import teams_cli, users_cli
     from inspect_app.demo import seed_demo_command
+    from inspect_app.evidence.cli import evidence_cli
+    from inspect_app.keys_cli import keys_cli
     from inspect_app.refdata import refdata_cli
 
-    for command in (users_cli, teams_cli, refdata_cli, seed_demo_command):
+    for command in (users_cli, teams_cli, refdata_cli, seed_demo_command, evidence_cli, keys_cli):
         app.cli.add_command(command)

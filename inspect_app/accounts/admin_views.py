@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from inspect_app.accounts import services
 from inspect_app.accounts.forms import (
@@ -23,13 +24,13 @@ from inspect_app.geo.models import Ward
 
 
 def _fill_placement_choices(form: UserForm) -> None:
-    none = [(0, "—")]
+    none = [SelectChoice(0, "—")]
     teams = db.session.scalars(select(Team).order_by(Team.code)).all()
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
     associations = db.session.scalars(select(Association).order_by(Association.name)).all()
-    form.team_id.choices = none + [(t.id, f"{t.code} — {t.name}") for t in teams]
-    form.office_id.choices = none + [(o.id, o.name) for o in offices]
-    form.association_id.choices = none + [(a.id, a.name) for a in associations]
+    form.team_id.choices = none + [SelectChoice(t.id, f"{t.code} — {t.name}") for t in teams]
+    form.office_id.choices = none + [SelectChoice(o.id, o.name) for o in offices]
+    form.association_id.choices = none + [SelectChoice(a.id, a.name) for a in associations]
 
 
 def _placement(form: UserForm) -> dict:
@@ -142,7 +143,7 @@ def admin_user_action(user_id: int, action: str):
 
 def _fill_office_choices(form: TeamForm) -> None:
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
-    form.office_id.choices = [(o.id, o.name) for o in offices]
+    form.office_id.choices = [SelectChoice(o.id, o.name) for o in offices]
 
 
 @bp.route("/admin/teams")
@@ -188,7 +189,7 @@ def admin_team_edit(team_id: int):
         select(Ward).where(Ward.province_code == team.office.province_code).order_by(Ward.name)
     ).all()
     jurisdiction = JurisdictionForm(prefix="j")
-    jurisdiction.wards.choices = [(w.code, w.name) for w in wards]
+    jurisdiction.wards.choices = [SelectChoice(w.code, w.name) for w in wards]
     if request.method == "GET":
         jurisdiction.wards.data = [w.code for w in team.wards]
     if "j-submit" in request.form and jurisdiction.validate_on_submit():

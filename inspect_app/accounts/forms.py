@@ -12,6 +12,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -53,8 +54,8 @@ class PasswordChangeForm(BaseForm):
     submit = SubmitField(_l("Change password"))
 
 
-def _role_choices() -> list[tuple[str, str]]:
-    return [(r.value, r.title) for r in Role]
+def _role_choices() -> list[SelectChoice]:
+    return [SelectChoice(r.value, r.title) for r in Role]
 
 
 class UserForm(BaseForm):

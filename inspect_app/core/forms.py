@@ -9,16 +9,7 @@ from __future__ import annotations
 from flask_babel import get_translations
 from flask_wtf import FlaskForm
 
-
-def N_(message: str) -> str:
-    """Marks a string for extraction without translating it."""
-    return message
-
-
-def Nn_(singular: str, plural: str) -> tuple[str, str]:
-    """Marks a plural pair for extraction without translating it."""
-    return singular, plural
-
+from inspect_app.i18n import N_, Nn_
 
 WTFORMS_MESSAGES = (
     N_("This field is required."),

@@ -24,6 +24,8 @@ import imagehash
 import pillow_heif
 from PIL import ExifTags, Image, ImageFile
 
+from inspect_app.i18n import N_
+
 pillow_heif.register_heif_opener()
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
@@ -39,17 +41,19 @@ PDF_EOF_WINDOW = 1024
 # English templates (Babel python-format) for PhotoRejected.code; the UI
 # translates the same strings and interpolates PhotoRejected.params.
 REASONS: dict[str, str] = {
-    "empty": "The file is empty.",
-    "not_image": "The file is not an image.",
-    "not_document": "The file is neither a PDF nor an image.",
-    "unsupported": "%(format)s files are not supported; please upload JPEG, PNG, WebP or HEIC.",
-    "too_large_bytes": "The file is too large (%(size_mb).1f MB); the limit is %(limit_mb)g MB.",
-    "too_many_pixels": (
+    "empty": N_("The file is empty."),
+    "not_image": N_("The file is not an image."),
+    "not_document": N_("The file is neither a PDF nor an image."),
+    "unsupported": N_("%(format)s files are not supported; please upload JPEG, PNG, WebP or HEIC."),
+    "too_large_bytes": N_(
+        "The file is too large (%(size_mb).1f MB); the limit is %(limit_mb)g MB."
+    ),
+    "too_many_pixels": N_(
         "The image is too large (%(megapixels).1f megapixels); "
         "the limit is %(limit_megapixels)g megapixels."
     ),
-    "decompression_bomb": "The image declares implausibly large dimensions.",
-    "corrupt": "The file is damaged or incomplete and cannot be read.",
+    "decompression_bomb": N_("The image declares implausibly large dimensions."),
+    "corrupt": N_("The file is damaged or incomplete and cannot be read."),
 }
 
 _MIME_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}

@@ -1,0 +1,47 @@
+"""Which cases a user may reach. Every route that touches a case goes through here;
+a case outside a user's reach is answered with 404, never 403, so its existence is
+not revealed."""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import ColumnElement, false, true
+
+from inspect_app.accounts.models import User
+from inspect_app.accounts.permissions import Permission, Role
+from inspect_app.cases.models import Case
+from inspect_app.extensions import db
+
+
+def case_scope(user: User) -> ColumnElement[bool]:
+    """SQL condition on `Case` selecting the cases this user may see."""
+    if not user.can(Permission.VIEW_CASES):
+        return false()
+    role = user.role_enum
+    if role is Role.ADMIN:
+        return true()
+    if role is Role.DIRECTOR:
+        office = user.office_of_scope
+        return Case.province_code == office.province_code if office else false()
+    if user.team_id is None:
+        return false()
+    return Case.team_id == user.team_id
+
+
+def can_see_case(user: User, case: Case) -> bool:
+    if not user.can(Permission.VIEW_CASES):
+        return False
+    role = user.role_enum
+    if role is Role.ADMIN:
+        return True
+    if role is Role.DIRECTOR:
+        office = user.office_of_scope
+        return office is not None and case.province_code == office.province_code
+    return user.team_id is not None and case.team_id == user.team_id
+
+
+def get_case_or_404(user: User, case_id: int) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None or not can_see_case(user, case):
+        abort(404)
+    return case

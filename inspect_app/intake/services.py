@@ -1,0 +1,207 @@
+"""Intake rules: turning a submission into a stored report, case and photos."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from inspect_app.accounts.models import User
+from inspect_app.cases.models import (
+    Category,
+    IntakeChannel,
+    LocationType,
+    Report,
+    ReportKind,
+    ReportSource,
+)
+from inspect_app.cases.services import open_case, route_team
+from inspect_app.crypto import encrypt_text
+from inspect_app.dbtypes import utcnow
+from inspect_app.evidence.images import ProcessedPhoto
+from inspect_app.evidence.services import photo_row, store_photo_files
+from inspect_app.evidence.storage import Storage
+from inspect_app.extensions import db
+from inspect_app.geo.models import Province, Ward
+from inspect_app.intake.tracking import hash_code, new_tracking_code
+from inspect_app.text import normalize_text
+
+
+class IntakeError(ValueError):
+    """A submission that breaks a rule; the message is user-facing."""
+
+
+@dataclass
+class ReporterIdentity:
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.name or self.phone or self.email or self.address)
+
+
+@dataclass
+class ReportDraft:
+    """A parsed, not yet stored submission."""
+
+    category_id: int
+    product: str
+    description: str
+    location_type: LocationType
+    province_code: int
+    brand: str = ""
+    ward_code: int | None = None
+    street_address: str = ""
+    seller_name: str = ""
+    platform: str = ""
+    seller_url: str = ""
+    seen_on: date | None = None
+    identity: ReporterIdentity | None = None
+    consent: bool = False
+    formal_denunciation: bool = False
+    wants_email_updates: bool = False
+
+
+@dataclass
+class AssociationIntake:
+    """What the association records about how a complaint reached it."""
+
+    staff: User
+    channel: IntakeChannel
+    received_on: date
+    reference: str = ""
+
+
+@dataclass
+class Submission:
+    report: Report
+    tracking_code: str
+
+
+def _validate(draft: ReportDraft) -> tuple[Category, Province, Ward | None]:
+    category = db.session.get(Category, draft.category_id)
+    if category is None or not category.active:
+        raise IntakeError(_l("Choose a category from the list."))
+    province = db.session.get(Province, draft.province_code)
+    if province is None or not province.active:
+        raise IntakeError(_l("Choose a province or city from the list."))
+    ward = None
+    if draft.location_type is LocationType.PHYSICAL:
+        ward = db.session.get(Ward, draft.ward_code) if draft.ward_code else None
+        if ward is None or ward.province_code != province.code or not ward.active:
+            raise IntakeError(_l("Choose the commune or ward where you saw the goods."))
+    elif not (draft.seller_name or draft.seller_url):
+        raise IntakeError(_l("For an online seller, give the seller's name or a link."))
+    identity = draft.identity
+    if identity and not identity.is_empty:
+        if not identity.name:
+            raise IntakeError(_l("Give your name, or leave all contact details empty."))
+        if not (identity.phone or identity.email):
+            raise IntakeError(_l("Give a phone number or an e-mail address so we can reach you."))
+        if not draft.consent:
+            raise IntakeError(
+                _l("Please agree to the use of your contact details, or stay anonymous.")
+            )
+    if draft.formal_denunciation and (identity is None or identity.is_empty):
+        raise IntakeError(_l("A formal denunciation (tố cáo) needs your name and contact details."))
+    if draft.wants_email_updates and not (identity and identity.email):
+        raise IntakeError(_l("Give an e-mail address to receive progress e-mails."))
+    return category, province, ward
+
+
+def _kind(draft: ReportDraft, source: ReportSource) -> ReportKind:
+    if source is ReportSource.ASSOCIATION:
+        return ReportKind.COMPLAINT
+    if draft.formal_denunciation:
+        return ReportKind.DENUNCIATION
+    return ReportKind.TIP
+
+
+def _build_report(
+    draft: ReportDraft, kind: ReportKind, source: ReportSource, now: datetime
+) -> Report:
+    identity = draft.identity if draft.identity and not draft.identity.is_empty else None
+    online = draft.location_type is LocationType.ONLINE
+    return Report(
+        kind=kind.value,
+        source=source.value,
+        category_id=draft.category_id,
+        product=normalize_text(draft.product),
+        brand=normalize_text(draft.brand),
+        description=normalize_text(draft.description),
+        location_type=draft.location_type.value,
+        province_code=draft.province_code,
+        ward_code=None if online else draft.ward_code,
+        street_address="" if online else normalize_text(draft.street_address),
+        seller_name=normalize_text(draft.seller_name),
+        platform=normalize_text(draft.platform) if online else "",
+        seller_url=normalize_text(draft.seller_url) if online else "",
+        seen_on=draft.seen_on,
+        reporter_name_enc=encrypt_text(normalize_text(identity.name)) if identity else None,
+        reporter_phone_enc=encrypt_text(normalize_text(identity.phone)) if identity else None,
+        reporter_email_enc=encrypt_text(normalize_text(identity.email).lower())
+        if identity
+        else None,
+        reporter_address_enc=encrypt_text(normalize_text(identity.address)) if identity else None,
+        consent_at=now if identity else None,
+        wants_email_updates=bool(identity and identity.email and draft.wants_email_updates),
+        submitted_at=now,
+    )
+
+
+def submit_report(
+    draft: ReportDraft,
+    photos: list[tuple[bytes, ProcessedPhoto]],
+    storage: Storage,
+    *,
+    association: AssociationIntake | None = None,
+    now: datetime | None = None,
+) -> Submission:
+    """Store a report with its photos and open its case, routed to a team.
+
+    Files are written (atomically, content-addressed) before the rows are flushed;
+    the caller commits once. If the commit fails, the files are orphans that
+    `flask evidence sweep` removes later — no row ever points at a missing file.
+    """
+    now = now or utcnow()
+    source = ReportSource.ASSOCIATION if association else ReportSource.CITIZEN
+    _validate(draft)
+    online = draft.location_type is LocationType.ONLINE
+    team = route_team(draft.province_code, None if online else draft.ward_code, online)
+    report = _build_report(draft, _kind(draft, source), source, now)
+    if association:
+        report.filed_by = association.staff
+        report.association_id = association.staff.association_id
+        report.channel = association.channel.value
+        report.received_on = association.received_on
+        report.association_ref = normalize_text(association.reference)
+    code = new_tracking_code()
+    report.tracking_code_hash = hash_code(code)
+    for position, (original, processed) in enumerate(photos):
+        store_photo_files(storage, original, processed)
+        report.photos.append(photo_row(processed, position))
+    open_case(report, team)
+    return Submission(report=report, tracking_code=code)
+
+
+def find_report_by_code(code: str) -> Report | None:
+    try:
+        digest = hash_code(code)
+    except ValueError:
+        return None
+    return db.session.scalar(select(Report).where(Report.tracking_code_hash == digest))
+
+
+def reports_filed_by(staff: User) -> list[Report]:
+    """What this staff member, and their association, filed — newest first."""
+    condition = Report.filed_by_id == staff.id
+    if staff.association_id:
+        condition = condition | (Report.association_id == staff.association_id)
+    return list(
+        db.session.scalars(select(Report).where(condition).order_by(Report.submitted_at.desc()))
+    )

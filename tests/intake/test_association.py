@@ -1,0 +1,93 @@
+"""Association intake: complaints filed for consumers, and "My intake"."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from inspect_app.accounts.models import Association
+from inspect_app.accounts.permissions import Role
+from inspect_app.cases.models import Report
+from inspect_app.crypto import decrypt_text
+from inspect_app.extensions import db
+from tests import imaging
+from tests.helpers import login
+from tests.intake.conftest import post_report, stored_counts
+
+
+def _complaint(tip, **overrides):
+    data = tip(
+        [(imaging.jpeg(), "hoadon.jpg")],
+        channel="hotline",
+        received_on="2026-11-20",
+        association_ref="HBV-2026/117",
+        name="Phạm Văn Dũng",
+        phone="0243 826 1234",
+        email="dung.pham@example.vn",
+        address="8 Hàng Bài",
+        consent="y",
+    )
+    data.pop("identity")
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def staff_client(app, make_user):
+    staff = make_user(Role.ASSOCIATION_STAFF, full_name="Đỗ Thị Hồng")
+    client = app.test_client()
+    login(client, staff)
+    client.staff = staff
+    return client
+
+
+def test_staff_file_a_complaint_and_see_it_in_my_intake(staff_client, tip, org):
+    response = post_report(staff_client, _complaint(tip), path="/intake")
+    assert response.status_code == 200
+    assert 'data-testid="tracking-code"' in response.get_data(as_text=True)
+    report = db.session.scalar(select(Report))
+    assert report.kind == "complaint" and report.source == "association"
+    assert report.channel == "hotline" and report.association_ref == "HBV-2026/117"
+    assert report.filed_by_id == staff_client.staff.id
+    assert decrypt_text(report.reporter_name_enc) == "Phạm Văn Dũng"
+    assert report.case.team_id == org["ward_team"].id
+
+    html = staff_client.get("/intake/mine").get_data(as_text=True)
+    assert "HBV-2026/117" in html and "Sữa bột Similac 900g" in html and "Đã tiếp nhận" in html
+    assert "Phạm Văn Dũng" not in html
+
+
+def test_colleagues_of_the_same_association_see_it_others_do_not(app, staff_client, tip, make_user):
+    post_report(staff_client, _complaint(tip), path="/intake")
+    colleague = make_user(Role.ASSOCIATION_STAFF)
+    colleague.association_id = staff_client.staff.association_id
+    db.session.commit()
+    stranger = make_user(Role.ASSOCIATION_STAFF)
+    assert stranger.association_id != staff_client.staff.association_id
+
+    for user, visible in ((colleague, True), (stranger, False)):
+        client = app.test_client()
+        login(client, user)
+        html = client.get("/intake/mine").get_data(as_text=True)
+        assert ("HBV-2026/117" in html) is visible
+
+
+def test_complainant_needs_a_name_and_consent(staff_client, tip):
+    response = post_report(staff_client, _complaint(tip, name=""), path="/intake")
+    assert response.status_code == 400
+    response = post_report(staff_client, _complaint(tip, consent=""), path="/intake")
+    assert response.status_code == 400
+    assert "Phạm Văn Dũng" in response.get_data(as_text=True), "the form comes back filled in"
+    assert stored_counts() == (0, 0, 0)
+
+
+@pytest.mark.parametrize("role", [Role.INSPECTOR, Role.TEAM_LEAD])
+def test_officers_cannot_file_association_intake(app, make_user, role):
+    client = app.test_client()
+    login(client, make_user(role))
+    assert client.get("/intake").status_code == 403
+    assert client.get("/intake/mine").status_code == 403
+
+
+def test_association_exists_for_staff(staff_client):
+    assert db.session.get(Association, staff_client.staff.association_id) is not None
