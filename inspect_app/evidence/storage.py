@@ -82,10 +82,13 @@ class LocalStorage:
     def put(self, key: str, data: bytes) -> None:
         """Write ``data`` under ``key`` atomically; readers never see a partial file.
 
-        Rewriting identical content is a no-op, as keys are content-addressed.
+        Rewriting identical content only refreshes the file's time, as keys are
+        content-addressed: the sweep's grace period must count from this write,
+        or an old orphan uploaded again could be swept before its row commits.
         """
         path = self._path(key)
         if self._has_content(path, data):
+            os.utime(path)
             return
         self._ensure_dir(path.parent)
         fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
