@@ -28,9 +28,11 @@ def create_app(config: type | None = None, overrides: Mapping | None = None) -> 
 def _init_extensions(app: Flask) -> None:
     from inspect_app.accounts.sessions import init_sessions
     from inspect_app.core.web import init_web, select_locale
+    from inspect_app.dbsetup import init_database_behaviour
     from inspect_app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    init_database_behaviour(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -51,21 +53,34 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from inspect_app.accounts.views import bp as accounts_bp
+    from inspect_app.cases.views import bp as cases_bp
     from inspect_app.core.views import bp as core_bp
     from inspect_app.evidence.views import bp as evidence_bp
     from inspect_app.geo.views import bp as geo_bp
     from inspect_app.intake.views import bp as intake_bp
 
-    for blueprint in (core_bp, accounts_bp, geo_bp, intake_bp, evidence_bp):
+    for blueprint in (core_bp, accounts_bp, geo_bp, intake_bp, evidence_bp, cases_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
     from inspect_app.accounts.cli import teams_cli, users_cli
+    from inspect_app.audit.cli import audit_cli
+    from inspect_app.deadlines.cli import calendar_cli, deadlines_cli
     from inspect_app.demo import seed_demo_command
     from inspect_app.evidence.cli import evidence_cli
     from inspect_app.keys_cli import keys_cli
     from inspect_app.refdata import refdata_cli
 
-    for command in (users_cli, teams_cli, refdata_cli, seed_demo_command, evidence_cli, keys_cli):
+    for command in (
+        users_cli,
+        teams_cli,
+        refdata_cli,
+        seed_demo_command,
+        evidence_cli,
+        keys_cli,
+        audit_cli,
+        calendar_cli,
+        deadlines_cli,
+    ):
         app.cli.add_command(command)

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from inspect_app.cases.services import load_default_categories
 from inspect_app.core.settings import REFDATA_VERSION, set_setting
+from inspect_app.deadlines.services import load_default_policies, load_official_swaps
 from inspect_app.extensions import db
 from inspect_app.geo.services import data_version, load_administrative_units
 
@@ -17,6 +18,8 @@ def load_reference_data() -> str:
     """Load everything; returns a one-line summary. Idempotent."""
     provinces, wards = load_administrative_units()
     categories = load_default_categories()
+    load_default_policies()
+    load_official_swaps()
     set_setting(REFDATA_VERSION, data_version())
     return f"{data_version()}: provinces {provinces}; wards {wards}; categories {categories} added"
 

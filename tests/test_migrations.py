@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from config import TestingConfig
 from inspect_app import create_app
+from inspect_app.dbsetup import include_in_autogenerate
 from inspect_app.extensions import db
 
 
@@ -41,7 +42,9 @@ def test_upgrade_from_empty_matches_the_models_and_downgrades(empty_database_url
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_object": include_in_autogenerate}
+            )
             assert compare_metadata(context, db.metadata) == []
         result = app.test_cli_runner().invoke(args=["db", "check"])
         assert result.exit_code == 0, result.output

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -99,6 +100,91 @@ class Category(db.Model):
         return self.name_en if locale == "en" else self.name_vi
 
 
+class Outcome(StrEnum):
+    """How a resolved case ended (administrative practice)."""
+
+    NO_VIOLATION = "no_violation"
+    WARNING = "warning"
+    FINE = "fine"
+    GOODS_SEIZED = "goods_seized"
+    GOODS_DESTROYED = "goods_destroyed"
+    BUSINESS_SUSPENDED = "business_suspended"
+    REFERRED = "referred"
+
+    @property
+    def title(self) -> str:
+        return str(OUTCOME_TITLES[self])
+
+    @property
+    def needs_fine(self) -> bool:
+        return self is Outcome.FINE
+
+    @property
+    def needs_goods(self) -> bool:
+        return self in (Outcome.GOODS_SEIZED, Outcome.GOODS_DESTROYED)
+
+
+OUTCOME_TITLES = {
+    Outcome.NO_VIOLATION: _l("No violation found"),
+    Outcome.WARNING: _l("Warning"),
+    Outcome.FINE: _l("Administrative fine"),
+    Outcome.GOODS_SEIZED: _l("Goods seized"),
+    Outcome.GOODS_DESTROYED: _l("Goods destroyed"),
+    Outcome.BUSINESS_SUSPENDED: _l("Business suspended"),
+    Outcome.REFERRED: _l("Referred to the investigation agency"),
+}
+
+
+class RejectReason(StrEnum):
+    OUT_OF_SCOPE = "out_of_scope"
+    NOT_SPECIFIC = "not_specific"
+    NO_BASIS = "no_basis"
+    ALREADY_HANDLED = "already_handled"
+    OTHER = "other"
+
+    @property
+    def title(self) -> str:
+        return str(
+            {
+                RejectReason.OUT_OF_SCOPE: _l("Outside the market surveillance remit"),
+                RejectReason.NOT_SPECIFIC: _l("Information not specific enough to verify"),
+                RejectReason.NO_BASIS: _l("No basis for a violation"),
+                RejectReason.ALREADY_HANDLED: _l("Already handled or being handled"),
+                RejectReason.OTHER: _l("Other reason"),
+            }[self]
+        )
+
+
+class TransferDestination(StrEnum):
+    TEAM = "team"
+    OFFICE = "office"
+    POLICE = "police"
+    HEALTH = "health"
+    AGRICULTURE = "agriculture"
+    OTHER = "other"
+
+    @property
+    def title(self) -> str:
+        return str(
+            {
+                TransferDestination.TEAM: _l("Another team"),
+                TransferDestination.OFFICE: _l("Another province's office"),
+                TransferDestination.POLICE: _l("Police"),
+                TransferDestination.HEALTH: _l("Health authority (food safety)"),
+                TransferDestination.AGRICULTURE: _l("Agriculture authority (food safety)"),
+                TransferDestination.OTHER: _l("Other competent authority"),
+            }[self]
+        )
+
+
+OPEN_STATUSES = (
+    CaseStatus.NEW,
+    CaseStatus.ACCEPTED,
+    CaseStatus.ASSIGNED,
+    CaseStatus.INVESTIGATING,
+)
+
+
 class Case(db.Model):
     """The unit of work: one or more reports about the same seller or product."""
 
@@ -107,8 +193,33 @@ class Case(db.Model):
         CheckConstraint(_in("status", CaseStatus), name="status_known"),
         CheckConstraint(_in("kind", ReportKind), name="kind_known"),
         CheckConstraint(_in("source", ReportSource), name="source_known"),
-        Index("ix_cases_team_status", "team_id", "status"),
-        Index("ix_cases_province_status", "province_code", "status"),
+        CheckConstraint("outcome IS NULL OR " + _in("outcome", Outcome), name="outcome_known"),
+        # State-dependent fields (the workflow fills them; the database insists).
+        CheckConstraint(
+            "(status = 'merged') = (merged_into_id IS NOT NULL)", name="merged_has_target"
+        ),
+        CheckConstraint(
+            "status NOT IN ('resolved', 'closed') OR outcome IS NOT NULL",
+            name="resolved_has_outcome",
+        ),
+        CheckConstraint(
+            "status <> 'rejected' OR reject_reason IS NOT NULL", name="rejected_has_reason"
+        ),
+        CheckConstraint(
+            "status <> 'transferred' OR transfer_to IS NOT NULL", name="transferred_has_target"
+        ),
+        CheckConstraint(
+            "status NOT IN ('assigned', 'investigating') OR assignee_id IS NOT NULL",
+            name="assigned_has_assignee",
+        ),
+        CheckConstraint("outcome <> 'fine' OR fine_amount > 0", name="fine_has_amount"),
+        CheckConstraint(
+            "merged_into_id IS NULL OR merged_into_id <> id", name="not_merged_into_self"
+        ),
+        # The queue: per team / per province, ordered by the next deadline, keyset on id.
+        Index("ix_cases_team_status_due", "team_id", "status", "next_due", "id"),
+        Index("ix_cases_province_status_due", "province_code", "status", "next_due", "id"),
+        Index("ix_cases_assignee_status", "assignee_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,12 +235,47 @@ class Case(db.Model):
     # description) for accent-insensitive search. Never reporter identity.
     search_text: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Optimistic concurrency: every change bumps it; conditional UPDATEs check it.
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Outcome of `resolve`.
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    fine_amount: Mapped[int | None] = mapped_column(BigInteger)
+    goods_description: Mapped[str] = mapped_column(Text, default="")
+    goods_value: Mapped[int | None] = mapped_column(BigInteger)
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    public_summary: Mapped[str] = mapped_column(Text, default="")
+    # Outcome of `reject` (the public reason is separate from the internal note).
+    reject_reason: Mapped[str | None] = mapped_column(String(20))
+    public_reason: Mapped[str] = mapped_column(Text, default="")
+    # Outcome of `transfer`.
+    transfer_to: Mapped[str | None] = mapped_column(String(20))
+    transfer_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    transfer_agency: Mapped[str] = mapped_column(String(200), default="")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # Deadlines (dates in Vietnam): the one that matters now is `next_due`.
+    accept_due: Mapped[date | None] = mapped_column(Date)
+    notify_due: Mapped[date | None] = mapped_column(Date)
+    resolve_due: Mapped[date | None] = mapped_column(Date)
+    next_due: Mapped[date | None] = mapped_column(Date)
+    extensions: Mapped[int] = mapped_column(Integer, default=0)
+    # The policy version the deadlines were computed with (a later change applies
+    # to new cases only).
+    deadline_policy_id: Mapped[int | None] = mapped_column(ForeignKey("deadline_policies.id"))
+    # Optimistic concurrency: SQLAlchemy adds "AND version = :old" to every UPDATE
+    # and raises StaleDataError when another transaction got there first.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    __mapper_args__ = {"version_id_col": version}
+
     category: Mapped[Category] = relationship()
-    team = relationship("Team")
+    team = relationship("Team", foreign_keys=[team_id])
+    transfer_team = relationship("Team", foreign_keys=[transfer_team_id])
+    assignee = relationship("User", foreign_keys=[assignee_id])
+    merged_into = relationship("Case", remote_side=[id], foreign_keys=[merged_into_id])
     province = relationship("Province")
     ward = relationship("Ward")
     reports: Mapped[list[Report]] = relationship(
@@ -139,9 +285,62 @@ class Case(db.Model):
         back_populates="case", order_by="PublicUpdate.created_at", cascade="all, delete-orphan"
     )
 
+    notes: Mapped[list[CaseNote]] = relationship(
+        back_populates="case", order_by="CaseNote.created_at"
+    )
+    attachments: Mapped[list[CaseAttachment]] = relationship(
+        back_populates="case", order_by="CaseAttachment.created_at"
+    )
+
     @property
     def status_enum(self) -> CaseStatus:
         return CaseStatus(self.status)
+
+    @property
+    def outcome_enum(self) -> Outcome | None:
+        return Outcome(self.outcome) if self.outcome else None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status_enum in OPEN_STATUSES
+
+    @property
+    def photos(self) -> list:
+        return [photo for report in self.reports for photo in report.photos]
+
+
+class CaseNote(db.Model):
+    """An internal note: officers only, never shown to the reporter."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="notes")
+    author = relationship("User")
+
+
+class CaseAttachment(db.Model):
+    """An inspection record (biên bản) — a PDF or an image — kept as evidence."""
+
+    __tablename__ = "case_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    mime_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    is_image: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="attachments")
+    uploaded_by = relationship("User")
 
 
 class Report(db.Model):

@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from inspect_app.accounts.models import Office, Team, team_wards
-from inspect_app.cases.models import Case, Category, PublicUpdate, Report
+from inspect_app.accounts.models import Office, Team, User, team_wards
+from inspect_app.accounts.permissions import Permission
+from inspect_app.audit.services import record_event
+from inspect_app.cases.deadlines import recompute_deadlines
+from inspect_app.cases.models import (
+    Case,
+    CaseAttachment,
+    CaseNote,
+    Category,
+    PublicUpdate,
+    Report,
+)
 from inspect_app.cases.workflow import CaseStatus
+from inspect_app.crypto import decrypt_text
+from inspect_app.dbtypes import utcnow
+from inspect_app.evidence.images import process_document
+from inspect_app.evidence.services import store_photo_files
+from inspect_app.evidence.storage import Storage, original_key
 from inspect_app.extensions import db
-from inspect_app.text import fold
+from inspect_app.text import fold, normalize_text
+
+
+class CaseInputError(ValueError):
+    """Bad input for a case operation; the message is user-facing."""
+
 
 # The QLTT scope of violations (Law on Market Surveillance Force 2016 and Decree 98/2020).
 DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
@@ -73,7 +96,6 @@ def route_team(province_code: int, ward_code: int | None, online: bool) -> Team 
 def open_case(report: Report, team: Team | None) -> Case:
     """Every submitted report opens a case in state `new`, with a public first step."""
     case = Case(
-        status=CaseStatus.NEW.value,
         kind=report.kind,
         source=report.source,
         category_id=report.category_id,
@@ -92,6 +114,14 @@ def open_case(report: Report, team: Team | None) -> Case:
     report.case = case
     db.session.add_all([case, report])
     db.session.flush()
+    recompute_deadlines(case, report.submitted_at)
+    record_event(
+        actor=report.filed_by,
+        action="case.open",
+        case=case,
+        data={"report": report.id, "source": report.source},
+        at=report.submitted_at,
+    )
     return case
 
 
@@ -112,3 +142,76 @@ def report_search_text(report: Report) -> str:
         report.description,
     ]
     return fold(" ".join(f for f in fields if f))
+
+
+def add_note(user: User, case: Case, body: str, *, now: datetime | None = None) -> CaseNote:
+    """An internal note; the audit event records that a note was added, not its text."""
+    text = normalize_text(body)
+    if not text:
+        raise CaseInputError(_l("Write the note first."))
+    now = now or utcnow()
+    note = CaseNote(case=case, author=user, body=text[:4000], created_at=now)
+    case.last_activity_at = now
+    db.session.add(note)
+    db.session.flush()
+    record_event(actor=user, action="case.note", case=case, data={"note": note.id}, at=now)
+    return note
+
+
+def add_attachment(
+    user: User, case: Case, *, title: str, filename: str, data: bytes, storage: Storage
+) -> CaseAttachment:
+    """An inspection record: a PDF checked as PDF, or an image through the photo pipeline.
+
+    Raises `PhotoRejected` (the same messages as photos) for anything else.
+    """
+    label = normalize_text(title)
+    if not label:
+        raise CaseInputError(_l("Give the document a title."))
+    document = process_document(data, filename)
+    storage.put(original_key(document.sha256), data)
+    if document.photo is not None:
+        store_photo_files(storage, data, document.photo)
+    attachment = CaseAttachment(
+        case=case,
+        uploaded_by=user,
+        title=label[:200],
+        sha256=document.sha256,
+        mime_type=document.mime_type,
+        size_bytes=document.size_bytes,
+        is_image=document.photo is not None,
+    )
+    case.last_activity_at = utcnow()
+    db.session.add(attachment)
+    db.session.flush()
+    record_event(
+        actor=user,
+        action="case.attachment",
+        case=case,
+        data={"attachment": attachment.id, "sha256": document.sha256},
+    )
+    return attachment
+
+
+def reveal_reporter(user: User, report: Report) -> dict[str, str | None]:
+    """Decrypt a reporter's identity for a user allowed to see it — an audit event."""
+    if not user.can(Permission.REVEAL_REPORTER):
+        raise CaseInputError(_l("You are not allowed to see reporter identity."))
+    record_event(
+        actor=user, action="case.reveal_reporter", case=report.case, data={"report": report.id}
+    )
+    return {
+        "name": decrypt_text(report.reporter_name_enc),
+        "phone": decrypt_text(report.reporter_phone_enc),
+        "email": decrypt_text(report.reporter_email_enc),
+        "address": decrypt_text(report.reporter_address_enc),
+    }
+
+
+def record_original_download(user: User, case: Case, sha256: str, what: str) -> None:
+    record_event(
+        actor=user,
+        action="evidence.download_original",
+        case=case,
+        data={"sha256": sha256, "what": what},
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, has_request_context, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -32,6 +32,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = request.cookies.get("lang")

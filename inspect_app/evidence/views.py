@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from inspect_app.accounts.permissions import Permission, require_permission
 from inspect_app.cases.access import can_see_case
+from inspect_app.cases.services import record_original_download
 from inspect_app.evidence.models import Photo
 from inspect_app.evidence.services import get_storage
 from inspect_app.evidence.storage import display_key, original_key, thumb_key
@@ -24,7 +25,7 @@ def _photo_in_reach(photo_id: int) -> Photo:
     return photo
 
 
-def _private_response(data: bytes, mimetype: str) -> Response:
+def private_response(data: bytes, mimetype: str) -> Response:
     response = Response(data, mimetype=mimetype)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, max-age=3600"
@@ -41,7 +42,7 @@ def photo(photo_id: int, variant: str):
         data = get_storage().get(_VARIANTS[variant](found.sha256))
     except FileNotFoundError:
         abort(404)
-    return _private_response(data, "image/jpeg")
+    return private_response(data, "image/jpeg")
 
 
 @bp.route("/evidence/photos/<int:photo_id>/original")
@@ -53,6 +54,8 @@ def original(photo_id: int):
         data = get_storage().get(original_key(found.sha256))
     except FileNotFoundError:
         abort(404)
-    response = _private_response(data, "application/octet-stream")
+    record_original_download(current_user, found.report.case, found.sha256, f"photo {found.id}")
+    db.session.commit()
+    response = private_response(data, "application/octet-stream")
     response.headers["Content-Disposition"] = f'attachment; filename="photo-{found.id}-original"'
     return response

@@ -1,0 +1,400 @@
+"""The case page and its actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from inspect_app.accounts.models import Team, User
+from inspect_app.accounts.permissions import Permission, Role, require_permission
+from inspect_app.audit.services import case_timeline
+from inspect_app.cases import services, transitions
+from inspect_app.cases.access import can_see_case, get_case_or_404
+from inspect_app.cases.deadlines import LOCAL_TZ, deadline_status
+from inspect_app.cases.duplicates import suggest_duplicates
+from inspect_app.cases.forms import (
+    AssignForm,
+    AttachmentForm,
+    BulkAssignForm,
+    MergeForm,
+    NoteForm,
+    QueueFilterForm,
+    ReasonForm,
+    RejectForm,
+    ResolveForm,
+    RouteForm,
+    TransferForm,
+)
+from inspect_app.cases.models import (
+    OPEN_STATUSES,
+    CaseAttachment,
+    Category,
+    Report,
+    ReportKind,
+    ReportSource,
+)
+from inspect_app.cases.queue import QueueFilters, queue_page
+from inspect_app.cases.workflow import Action, CaseStatus, allowed_actions, event_titles
+from inspect_app.core.forms import BaseForm
+from inspect_app.deadlines.calendar import load_calendar
+from inspect_app.evidence.images import REASONS, PhotoRejected
+from inspect_app.evidence.services import get_storage
+from inspect_app.evidence.storage import display_key, original_key
+from inspect_app.evidence.views import private_response
+from inspect_app.extensions import db
+from inspect_app.geo.models import Ward
+from inspect_app.geo.services import wards_of
+
+bp = Blueprint("cases", __name__, template_folder="templates")
+
+ACTION_FORMS = {
+    Action.REJECT: RejectForm,
+    Action.ROUTE: RouteForm,
+    Action.TRANSFER: TransferForm,
+    Action.MERGE: MergeForm,
+    Action.ASSIGN: AssignForm,
+    Action.RESOLVE: ResolveForm,
+    Action.REOPEN: ReasonForm,
+    Action.EXTEND: ReasonForm,
+}
+
+
+def _team_officers(team_id: int | None) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.team_id == team_id,
+                User.active,
+                User.role.in_([Role.INSPECTOR.value, Role.TEAM_LEAD.value]),
+            )
+            .order_by(User.full_name)
+        )
+    )
+
+
+def _form_for(action: Action, case, formdata=None):
+    form_class = ACTION_FORMS.get(action, BaseForm)
+    form = form_class(formdata=formdata, prefix=action.value)
+    if action is Action.ASSIGN:
+        form.assignee.choices = [
+            SelectChoice(u.id, u.full_name or u.email) for u in _team_officers(case.team_id)
+        ]
+    if action is Action.ROUTE:
+        teams = db.session.scalars(select(Team).where(Team.active).order_by(Team.code))
+        form.team.choices = [
+            SelectChoice(t.id, f"{t.code} — {t.name}") for t in teams if t.id != case.team_id
+        ]
+    return form
+
+
+def _page(case, forms=None, status: int = 200):
+    actions = allowed_actions(current_user, case)
+    forms = forms or {}
+    action_forms = {a: forms.get(a) or _form_for(a, case) for a in actions}
+    show_duplicates = Action.MERGE in actions
+    return (
+        render_template(
+            "cases/case.html",
+            case=case,
+            actions=actions,
+            action_forms=action_forms,
+            timeline=case_timeline(case.id),
+            event_titles=event_titles(),
+            deadline=deadline_status(case),
+            duplicates=suggest_duplicates(case) if show_duplicates else [],
+            note_form=forms.get("note") or NoteForm(prefix="note"),
+            attachment_form=forms.get("attachment") or AttachmentForm(prefix="attachment"),
+            revealed=forms.get("revealed"),
+            confirm_form=BaseForm(),
+        ),
+        status,
+    )
+
+
+@bp.route("/cases/<int:case_id>")
+@require_permission(Permission.VIEW_CASES)
+def case_page(case_id: int):
+    return _page(get_case_or_404(current_user, case_id))
+
+
+def _run_action(action: Action, case, form) -> None:
+    user = current_user._get_current_object()
+    if action is Action.ACCEPT:
+        transitions.accept_case(user, case)
+    elif action is Action.CLAIM:
+        transitions.claim_case(user, case)
+    elif action is Action.START:
+        transitions.start_investigation(user, case)
+    elif action is Action.APPROVE:
+        transitions.approve_resolution(user, case)
+    elif action is Action.REJECT:
+        transitions.reject_case(
+            user,
+            case,
+            reason=form.reason.data,
+            public_reason=form.public_reason.data,
+            internal_note=form.internal_note.data,
+        )
+    elif action is Action.ROUTE:
+        transitions.route_case(
+            user, case, team=db.session.get(Team, form.team.data), reason=form.reason.data
+        )
+    elif action is Action.TRANSFER:
+        transitions.transfer_case(
+            user,
+            case,
+            destination=form.destination.data,
+            agency=form.agency.data,
+            reason=form.reason.data,
+        )
+    elif action is Action.MERGE:
+        target = db.session.get(type(case), form.target.data)
+        if target is None or not can_see_case(user, target):
+            raise transitions.WorkflowError(_("No case with that number in your reach."))
+        transitions.merge_case(user, case, target=target)
+    elif action is Action.ASSIGN:
+        transitions.assign_case(user, case, assignee=db.session.get(User, form.assignee.data))
+    elif action is Action.RESOLVE:
+        transitions.resolve_case(
+            user,
+            case,
+            outcome=form.outcome.data,
+            public_summary=form.public_summary.data,
+            legal_basis=form.legal_basis.data,
+            fine_amount=form.fine_amount.data,
+            goods_description=form.goods_description.data,
+            goods_value=form.goods_value.data,
+        )
+    elif action is Action.REOPEN:
+        transitions.reopen_case(user, case, reason=form.reason.data)
+    elif action is Action.EXTEND:
+        transitions.extend_deadline(user, case, reason=form.reason.data)
+
+
+@bp.route("/cases/<int:case_id>/actions/<action>", methods=["POST"])
+@require_permission(Permission.VIEW_CASES)
+def case_action(case_id: int, action: str):
+    case = get_case_or_404(current_user, case_id)
+    try:
+        action = Action(action)
+    except ValueError:
+        abort(404)
+    form = _form_for(action, case, formdata=request.form)
+    if not form.validate():
+        return _page(case, {action: form}, status=400)
+    try:
+        _run_action(action, case, form)
+    except transitions.WorkflowError as exc:
+        db.session.rollback()
+        case = get_case_or_404(current_user, case_id)
+        flash(str(exc), "error")
+        form = _form_for(action, case, formdata=request.form)
+        return _page(case, {action: form}, status=exc.status_code)
+    db.session.commit()
+    flash(_("Done: %(action)s.", action=action.title), "success")
+    return redirect(url_for(".case_page", case_id=case.id))
+
+
+@bp.route("/cases/<int:case_id>/notes", methods=["POST"])
+@require_permission(Permission.WORK_CASES)
+def add_note(case_id: int):
+    case = get_case_or_404(current_user, case_id)
+    form = NoteForm(prefix="note")
+    if not form.validate_on_submit():
+        return _page(case, {"note": form}, status=400)
+    services.add_note(current_user, case, form.body.data)
+    db.session.commit()
+    flash(_("Note added."), "success")
+    return redirect(url_for(".case_page", case_id=case.id, _anchor="notes"))
+
+
+@bp.route("/cases/<int:case_id>/attachments", methods=["POST"])
+@require_permission(Permission.WORK_CASES)
+def add_attachment(case_id: int):
+    case = get_case_or_404(current_user, case_id)
+    form = AttachmentForm(prefix="attachment")
+    upload = request.files.get("attachment-file")
+    if form.validate_on_submit() and (upload is None or not upload.filename):
+        form.file.errors = [_("Choose a file.")]
+    elif form.validate_on_submit():
+        try:
+            services.add_attachment(
+                current_user,
+                case,
+                title=form.title.data,
+                filename=upload.filename,
+                data=upload.read(),
+                storage=get_storage(),
+            )
+        except PhotoRejected as exc:
+            db.session.rollback()
+            form.file.errors = [_(REASONS[exc.code], **exc.params)]
+        else:
+            db.session.commit()
+            flash(_("Document added."), "success")
+            return redirect(url_for(".case_page", case_id=case.id, _anchor="attachments"))
+    return _page(get_case_or_404(current_user, case_id), {"attachment": form}, status=400)
+
+
+@bp.route("/cases/<int:case_id>/attachments/<int:attachment_id>")
+@require_permission(Permission.VIEW_CASES)
+def attachment(case_id: int, attachment_id: int):
+    """Images are shown as their clean derivative; PDFs download (originals are evidence)."""
+    case = get_case_or_404(current_user, case_id)
+    found = db.session.get(CaseAttachment, attachment_id)
+    if found is None or found.case_id != case.id:
+        abort(404)
+    if found.is_image:
+        return private_response(get_storage().get(display_key(found.sha256)), "image/jpeg")
+    if not current_user.can(Permission.DOWNLOAD_ORIGINALS):
+        abort(404)
+    services.record_original_download(current_user, case, found.sha256, f"attachment {found.id}")
+    db.session.commit()
+    response = private_response(get_storage().get(original_key(found.sha256)), "application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="record-{found.id}.pdf"'
+    return response
+
+
+@bp.route("/cases/<int:case_id>/reports/<int:report_id>/reveal", methods=["POST"])
+@require_permission(Permission.REVEAL_REPORTER)
+def reveal(case_id: int, report_id: int):
+    case = get_case_or_404(current_user, case_id)
+    report = db.session.get(Report, report_id)
+    if report is None or report.case_id != case.id or not BaseForm().validate_on_submit():
+        abort(404)
+    identity = services.reveal_reporter(current_user, report)
+    db.session.commit()
+    return _page(case, {"revealed": {report.id: identity}})
+
+
+def _queue_choices(form: QueueFilterForm, user) -> None:
+    locale = str(get_locale())
+    everything = SelectChoice("", _("All"))
+    form.status.choices = [
+        SelectChoice("", _("Open cases")),
+        SelectChoice("all", _("All states")),
+        *[SelectChoice(s.value, s.title) for s in CaseStatus],
+    ]
+    categories = db.session.scalars(select(Category).order_by(Category.sort_order))
+    form.category.choices = [SelectChoice(None, _("All"))] + [
+        SelectChoice(c.id, c.name_for(locale)) for c in categories
+    ]
+    wards = _scope_wards(user)
+    form.ward.choices = [SelectChoice(None, _("All"))] + [
+        SelectChoice(w.code, w.name) for w in wards
+    ]
+    form.source.choices = [everything, *[SelectChoice(s.value, s.title) for s in ReportSource]]
+    form.kind.choices = [everything, *[SelectChoice(k.value, k.title) for k in ReportKind]]
+    officers = _team_officers(user.team_id) if user.team_id else []
+    form.assignee.choices = [
+        everything,
+        SelectChoice("mine", _("Me")),
+        SelectChoice("unassigned", _("Unassigned")),
+        *[SelectChoice(str(u.id), u.full_name or u.email) for u in officers],
+    ]
+    form.due.choices = [
+        everything,
+        SelectChoice("overdue", _("Overdue")),
+        SelectChoice("3", _("Due within 3 working days")),
+        SelectChoice("7", _("Due within 7 working days")),
+    ]
+    form.sort.choices = [
+        SelectChoice("deadline", _("Deadline")),
+        SelectChoice("age", _("Oldest first")),
+        SelectChoice("activity", _("Last activity")),
+    ]
+
+
+def _scope_wards(user) -> list[Ward]:
+    if user.team is not None and not user.team.is_ecommerce:
+        return list(user.team.wards)
+    office = user.office_of_scope
+    return wards_of(office.province_code) if office else []
+
+
+def _filters(form: QueueFilterForm) -> QueueFilters:
+    status = form.status.data or ""
+    statuses = (
+        [s.value for s in OPEN_STATUSES] if status == "" else ([] if status == "all" else [status])
+    )
+    due = form.due.data or ""
+    return QueueFilters(
+        statuses=statuses,
+        category_id=form.category.data,
+        ward_code=form.ward.data,
+        source=form.source.data or None,
+        kind=form.kind.data or None,
+        assignee=form.assignee.data or None,
+        overdue=due == "overdue",
+        due_within=int(due) if due.isdigit() else None,
+        received_from=form.received_from.data,
+        received_to=form.received_to.data,
+        search=form.q.data or "",
+        sort=form.sort.data or "deadline",
+    )
+
+
+@bp.route("/cases")
+@require_permission(Permission.VIEW_CASES)
+def queue():
+    form = QueueFilterForm(request.args)
+    _queue_choices(form, current_user)
+    if request.args and not form.validate():
+        return render_template("cases/queue.html", form=form, page=None, statuses=CaseStatus), 400
+    calendar = load_calendar()
+    today = datetime.now(LOCAL_TZ).date()
+    page = queue_page(
+        current_user,
+        _filters(form),
+        today=today,
+        calendar=calendar,
+        cursor=request.args.get("after"),
+    )
+    deadlines = {c.id: deadline_status(c, today, calendar) for c in page.cases}
+    bulk = None
+    if current_user.can(Permission.ASSIGN_CASES):
+        bulk = BulkAssignForm()
+        bulk.assignee.choices = [
+            SelectChoice(u.id, u.full_name or u.email) for u in _team_officers(current_user.team_id)
+        ]
+    args = {k: v for k, v in request.args.items() if k != "after"}
+    return render_template(
+        "cases/queue.html",
+        form=form,
+        page=page,
+        deadlines=deadlines,
+        statuses=CaseStatus,
+        bulk=bulk,
+        args=args,
+    )
+
+
+@bp.route("/cases/assign", methods=["POST"])
+@require_permission(Permission.ASSIGN_CASES)
+def bulk_assign():
+    form = BulkAssignForm()
+    form.assignee.choices = [
+        SelectChoice(u.id, u.full_name or u.email) for u in _team_officers(current_user.team_id)
+    ]
+    if not form.validate_on_submit() or not form.case_ids.data:
+        flash(_("Choose cases and an inspector."), "error")
+        return redirect(url_for(".queue")), 303
+    cases = [get_case_or_404(current_user, case_id) for case_id in form.case_ids.data]
+    try:
+        count = transitions.assign_cases(
+            current_user, cases, assignee=db.session.get(User, form.assignee.data)
+        )
+    except transitions.WorkflowError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".queue")), 303
+    db.session.commit()
+    flash(_("%(n)d cases assigned.", n=count), "success")
+    return redirect(url_for(".queue"))

@@ -1,0 +1,1 @@
+"""Deadlines: the working-day calendar and the versioned deadline policies."""
