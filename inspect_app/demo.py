@@ -10,6 +10,8 @@ from sqlalchemy import select
 from inspect_app.accounts import services as accounts
 from inspect_app.accounts.models import Association, Office, User
 from inspect_app.accounts.permissions import Role
+from inspect_app.dbtypes import utcnow
+from inspect_app.demo_cases import seed_demo_cases
 from inspect_app.extensions import db
 from inspect_app.geo.models import Province
 from inspect_app.geo.services import wards_of
@@ -70,6 +72,7 @@ def seed_demo() -> bool:
             association=association if role is Role.ASSOCIATION_STAFF else None,
         )
     db.session.flush()
+    seed_demo_cases(utcnow())
     return True
 
 

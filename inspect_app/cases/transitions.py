@@ -65,8 +65,8 @@ def _require(user: User, case: Case, action: Action) -> None:
     if not can_transition(user, case, action):
         raise TransitionNotAllowed(
             _l(
-                "You cannot %(action)s this case while it is “%(status)s”.",
-                action=action.title.lower(),
+                "“%(action)s” is not possible for you while the case is “%(status)s”.",
+                action=action.title,
                 status=case.status_enum.title,
             )
         )
