@@ -14,7 +14,7 @@ from inspect_app.cases.models import Case
 from inspect_app.cases.workflow import CaseStatus
 from inspect_app.deadlines.calendar import WorkingCalendar, load_calendar
 from inspect_app.deadlines.models import DeadlinePolicy
-from inspect_app.deadlines.services import active_policy
+from inspect_app.deadlines.services import active_policy, compute
 from inspect_app.extensions import db
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -40,16 +40,19 @@ def recompute_deadlines(case: Case, now: datetime, calendar: WorkingCalendar | N
     calendar = calendar or load_calendar()
     policy = case_policy(case)
     received = local_day(case.received_at)
-    case.accept_due = calendar.add_working_days(received, policy.accept_working_days)
+    case.accept_due = compute("accept", received, policy, calendar)
     if case.accepted_at is not None:
         accepted = local_day(case.accepted_at)
         case.notify_due = (
-            calendar.add_working_days(accepted, policy.notify_working_days)
-            if policy.notify_working_days
-            else None
+            compute("notify", accepted, policy, calendar) if policy.notify_working_days else None
         )
-        days = policy.resolve_days + case.extensions * policy.extension_days
-        case.resolve_due = calendar.add_calendar_days(accepted, days)
+        # Extensions count from the unextended resolution deadline (the same rule
+        # `flask deadlines compute --rule extend1` prints).
+        case.resolve_due = compute("resolve", accepted, policy, calendar)
+        if case.extensions:
+            case.resolve_due = compute(
+                f"extend{case.extensions}", case.resolve_due, policy, calendar
+            )
     status = case.status_enum
     if status is CaseStatus.NEW:
         case.next_due = case.accept_due

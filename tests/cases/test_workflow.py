@@ -123,15 +123,15 @@ def test_assignee_must_be_an_officer_of_the_team(org, make_case):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"outcome": "fine", "fine_amount": None}, "fine amount"),
-        ({"outcome": "fine", "fine_amount": 0}, "fine amount"),
-        ({"outcome": "goods_seized", "goods_description": "", "goods_value": 5}, "goods"),
+        ({"outcome": "fine", "fine_amount": None}, "tiền phạt"),
+        ({"outcome": "fine", "fine_amount": 0}, "tiền phạt"),
+        ({"outcome": "goods_seized", "goods_description": "", "goods_value": 5}, "hàng hóa"),
         (
             {"outcome": "goods_destroyed", "goods_description": "200 hộp", "goods_value": None},
-            "goods",
+            "hàng hóa",
         ),
-        ({"outcome": "warning", "public_summary": "  "}, "summary"),
-        ({"outcome": "nonsense"}, "outcome"),
+        ({"outcome": "warning", "public_summary": "  "}, "tóm tắt"),
+        ({"outcome": "nonsense"}, "kết quả xử lý"),
     ],
 )
 def test_resolve_requires_its_fields(org, make_case, kwargs, message):
