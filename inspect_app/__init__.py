@@ -58,8 +58,9 @@ def _register_blueprints(app: Flask) -> None:
     from inspect_app.evidence.views import bp as evidence_bp
     from inspect_app.geo.views import bp as geo_bp
     from inspect_app.intake.views import bp as intake_bp
+    from inspect_app.reviews.views import bp as reviews_bp
 
-    for blueprint in (core_bp, accounts_bp, geo_bp, intake_bp, evidence_bp, cases_bp):
+    for blueprint in (core_bp, accounts_bp, geo_bp, intake_bp, evidence_bp, cases_bp, reviews_bp):
         app.register_blueprint(blueprint)
 
 

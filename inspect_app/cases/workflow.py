@@ -220,6 +220,7 @@ def event_titles() -> dict[str, str]:
             "case.attachment": str(_l("Inspection record added")),
             "case.reveal_reporter": str(_l("Reporter identity viewed")),
             "evidence.download_original": str(_l("Original evidence downloaded")),
+            "review.item": str(_l("Audit review verdict recorded")),
         }
     )
     return titles
