@@ -12,6 +12,14 @@ from inspect_app.accounts.permissions import Permission, Role
 from inspect_app.cases.models import Case
 from inspect_app.extensions import db
 
+# Ids are 32-bit integers (PostgreSQL serial). A larger id from a URL or a form exists
+# nowhere, and looking it up fails in the database (a 500 instead of a 404).
+MAX_ID = 2**31 - 1
+
+
+def id_in_range(ident: int) -> bool:
+    return 0 < ident <= MAX_ID
+
 
 def case_scope(user: User) -> ColumnElement[bool]:
     """SQL condition on `Case` selecting the cases this user may see."""
@@ -41,7 +49,7 @@ def can_see_case(user: User, case: Case) -> bool:
 
 
 def get_case_or_404(user: User, case_id: int) -> Case:
-    case = db.session.get(Case, case_id)
+    case = db.session.get(Case, case_id) if id_in_range(case_id) else None
     if case is None or not can_see_case(user, case):
         abort(404)
     return case

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -16,7 +17,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    DateRange,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from inspect_app.cases.models import Outcome, RejectReason, TransferDestination
 from inspect_app.core.forms import BaseForm
@@ -25,10 +33,8 @@ TEXT_MAX = 4000
 
 
 def _optional_int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return None
+    """Empty means "all"; anything else must be a number (else "could not coerce")."""
+    return int(value) if value not in (None, "", "None") else None
 
 
 class VNDField(StringField):
@@ -149,6 +155,12 @@ class AttachmentForm(BaseForm):
     submit = SubmitField(_l("Upload"))
 
 
+# Year 1 or 9999 would overflow when turned into the day's start in UTC (a 500).
+_PLAUSIBLE_DATE = DateRange(
+    min=date(1900, 1, 1), max=date(2999, 12, 31), message=_l("Not a valid date value.")
+)
+
+
 class QueueFilterForm(BaseForm):
     """The queue's filters (GET, no CSRF: it changes nothing)."""
 
@@ -163,8 +175,8 @@ class QueueFilterForm(BaseForm):
     kind = SelectField(_l("Kind"), validators=[Optional()])
     assignee = SelectField(_l("Assigned to"), validators=[Optional()])
     due = SelectField(_l("Deadline"), validators=[Optional()])
-    received_from = DateField(_l("Received from"), validators=[Optional()])
-    received_to = DateField(_l("Received until"), validators=[Optional()])
+    received_from = DateField(_l("Received from"), validators=[Optional(), _PLAUSIBLE_DATE])
+    received_to = DateField(_l("Received until"), validators=[Optional(), _PLAUSIBLE_DATE])
     sort = SelectField(_l("Sort by"), validators=[Optional()])
 
 

@@ -13,11 +13,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from inspect_app.accounts.models import User
-from inspect_app.cases.access import case_scope
+from inspect_app.cases.access import MAX_ID, case_scope
 from inspect_app.cases.models import OPEN_STATUSES, Case
 from inspect_app.cases.workflow import CaseStatus
 from inspect_app.deadlines.calendar import WorkingCalendar
@@ -114,30 +114,72 @@ def decode_cursor(cursor: str | None) -> list | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
         key, ident = values
-        return [None if key is None else str(key), int(ident)]
-    except (ValueError, TypeError):
+        ident = int(ident)
+    except (ValueError, TypeError, OverflowError):  # OverflowError: int(Infinity)
         return None
+    if not 0 <= ident <= MAX_ID:  # the database would refuse to compare it (a 500)
+        return None
+    return [None if key is None else str(key), ident]
 
 
-def _after(sort: str, cursor: list):
+def _moment(key: str | None) -> datetime:
+    """A cursor's timestamp; a tampered one (none, or without its UTC offset) is refused."""
+    moment = datetime.fromisoformat(key or "")
+    if moment.tzinfo is None:
+        raise ValueError("cursor timestamp without a time zone")
+    return moment
+
+
+@dataclass(frozen=True)
+class _After:
+    """Where a page starts: rows after the cursor in the sort order."""
+
+    condition: ColumnElement[bool]
+    undated: bool = False  # by deadline, already among the cases without one
+
+
+def _keyset(sort: str, cursor: list) -> _After:
+    """The cursor as a row-value comparison, which the composite indexes answer as a
+    range (raises ValueError for a tampered key)."""
     key, ident = cursor
     if sort == "age":
-        moment = datetime.fromisoformat(key)
-        return or_(Case.received_at > moment, and_(Case.received_at == moment, Case.id > ident))
+        return _After(tuple_(Case.received_at, Case.id) > (_moment(key), ident))
     if sort == "activity":
-        moment = datetime.fromisoformat(key)
-        return or_(
-            Case.last_activity_at < moment,
-            and_(Case.last_activity_at == moment, Case.id < ident),
-        )
-    if key is None:  # cases without a deadline come last
-        return and_(Case.next_due.is_(None), Case.id > ident)
-    day = date.fromisoformat(key)
-    return or_(
-        Case.next_due > day,
-        and_(Case.next_due == day, Case.id > ident),
-        Case.next_due.is_(None),
-    )
+        return _After(tuple_(Case.last_activity_at, Case.id) < (_moment(key), ident))
+    if key is None:
+        return _After(and_(Case.next_due.is_(None), Case.id > ident), undated=True)
+    return _After(tuple_(Case.next_due, Case.id) > (date.fromisoformat(key), ident))
+
+
+def _rows(query: Select, sort: str, after: _After | None, limit: int) -> list[Case]:
+    """One page in the sort order.
+
+    By deadline, `ORDER BY next_due NULLS LAST, id` runs as two index range scans —
+    the cases with a deadline after the cursor, then, if the page is not full, those
+    without — instead of one scan that an OR in the keyset condition would make read
+    every row before the cursor.
+    """
+    if sort != "deadline":
+        return _fetch(query.where(*_present(after)).order_by(*_sort_columns(sort)), limit)
+    rows = []
+    if after is None or not after.undated:
+        dated = query.where(Case.next_due.is_not(None), *_present(after))
+        rows = _fetch(dated.order_by(Case.next_due, Case.id), limit)
+    if len(rows) < limit:
+        undated = query.where(Case.next_due.is_(None))
+        if after is not None and after.undated:
+            undated = undated.where(after.condition)
+        rows += _fetch(undated.order_by(Case.id), limit - len(rows))
+    return rows
+
+
+def _present(after: _After | None) -> list[ColumnElement[bool]]:
+    return [] if after is None else [after.condition]
+
+
+def _fetch(query: Select, limit: int) -> list[Case]:
+    query = query.limit(limit).options(selectinload(Case.assignee), selectinload(Case.category))
+    return list(db.session.scalars(query))
 
 
 def queue_page(
@@ -153,14 +195,13 @@ def queue_page(
     base = _filtered(user, filters, today, calendar)
     query = base.where(Case.status.in_(filters.statuses)) if filters.statuses else base
     position = decode_cursor(cursor)
+    after = None
     if position:
         try:
-            query = query.where(_after(sort, position))
+            after = _keyset(sort, position)
         except ValueError:
-            position = None
-    query = query.order_by(*_sort_columns(sort)).limit(page_size + 1)
-    query = query.options(selectinload(Case.assignee), selectinload(Case.category))
-    rows = list(db.session.scalars(query))
+            after = None
+    rows = _rows(query, sort, after, page_size + 1)
     next_cursor = (
         encode_cursor(_cursor_value(rows[page_size - 1], sort)) if len(rows) > page_size else None
     )

@@ -15,7 +15,7 @@ from inspect_app.accounts.models import Team, User
 from inspect_app.accounts.permissions import Permission, Role, require_permission
 from inspect_app.audit.services import case_timeline
 from inspect_app.cases import services, transitions
-from inspect_app.cases.access import can_see_case, get_case_or_404
+from inspect_app.cases.access import can_see_case, get_case_or_404, id_in_range
 from inspect_app.cases.deadlines import LOCAL_TZ, deadline_status
 from inspect_app.cases.duplicates import suggest_duplicates
 from inspect_app.cases.forms import (
@@ -155,7 +155,9 @@ def _run_action(action: Action, case, form) -> None:
             reason=form.reason.data,
         )
     elif action is Action.MERGE:
-        target = db.session.get(type(case), form.target.data)
+        target = (
+            db.session.get(type(case), form.target.data) if id_in_range(form.target.data) else None
+        )
         if target is None or not can_see_case(user, target):
             raise transitions.WorkflowError(_("No case with that number in your reach."))
         transitions.merge_case(user, case, target=target)
@@ -178,6 +180,15 @@ def _run_action(action: Action, case, form) -> None:
         transitions.extend_deadline(user, case, reason=form.reason.data)
 
 
+def _check_not_stale(case) -> None:
+    """The form carries the case version it was rendered with: acting on a page that
+    someone else's change made stale is refused, even when the engine ran the two
+    requests one after the other (SQLite) and both would be allowed."""
+    rendered = request.form.get("version", type=int)
+    if rendered is not None and rendered != case.version:
+        raise transitions.ConcurrentChange()
+
+
 @bp.route("/cases/<int:case_id>/actions/<action>", methods=["POST"])
 @require_permission(Permission.VIEW_CASES)
 def case_action(case_id: int, action: str):
@@ -190,6 +201,7 @@ def case_action(case_id: int, action: str):
     if not form.validate():
         return _page(case, {action: form}, status=400)
     try:
+        _check_not_stale(case)
         _run_action(action, case, form)
     except transitions.WorkflowError as exc:
         db.session.rollback()
@@ -248,7 +260,7 @@ def add_attachment(case_id: int):
 def attachment(case_id: int, attachment_id: int):
     """Images are shown as their clean derivative; PDFs download (originals are evidence)."""
     case = get_case_or_404(current_user, case_id)
-    found = db.session.get(CaseAttachment, attachment_id)
+    found = db.session.get(CaseAttachment, attachment_id) if id_in_range(attachment_id) else None
     if found is None or found.case_id != case.id:
         abort(404)
     if found.is_image:
@@ -266,7 +278,7 @@ def attachment(case_id: int, attachment_id: int):
 @require_permission(Permission.REVEAL_REPORTER)
 def reveal(case_id: int, report_id: int):
     case = get_case_or_404(current_user, case_id)
-    report = db.session.get(Report, report_id)
+    report = db.session.get(Report, report_id) if id_in_range(report_id) else None
     if report is None or report.case_id != case.id or not BaseForm().validate_on_submit():
         abort(404)
     identity = services.reveal_reporter(current_user, report)

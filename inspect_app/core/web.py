@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, has_request_context, render_template, request
+from flask import Flask, abort, current_app, has_request_context, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -94,7 +94,17 @@ def render_error(error: HTTPException | Exception):
     return render_template("core/error.html", code=code), code
 
 
+def refuse_nul_bytes() -> None:
+    """No legitimate form or query value contains NUL, and PostgreSQL rejects it in
+    text: answer 400 up front instead of failing deep in a transaction."""
+    for values in (request.args, request.form):
+        for value in values.values():
+            if "\x00" in value:
+                abort(400)
+
+
 def init_web(app: Flask) -> None:
+    app.before_request(refuse_nul_bytes)
     app.after_request(add_security_headers)
     app.add_template_filter(format_date_vn, "date_vn")
     app.add_template_filter(format_datetime_vn, "datetime_vn")

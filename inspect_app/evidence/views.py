@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort
 from flask_login import current_user
 
 from inspect_app.accounts.permissions import Permission, require_permission
-from inspect_app.cases.access import can_see_case
+from inspect_app.cases.access import can_see_case, id_in_range
 from inspect_app.cases.services import record_original_download
 from inspect_app.evidence.models import Photo
 from inspect_app.evidence.services import get_storage
@@ -19,7 +19,7 @@ _VARIANTS = {"display": display_key, "thumb": thumb_key}
 
 
 def _photo_in_reach(photo_id: int) -> Photo:
-    photo = db.session.get(Photo, photo_id)
+    photo = db.session.get(Photo, photo_id) if id_in_range(photo_id) else None
     if photo is None or not can_see_case(current_user, photo.report.case):
         abort(404)
     return photo

@@ -95,3 +95,8 @@ def test_formats():
     assert format_date_vn(date(2026, 1, 2)) == "02/01/2026"
     # 20:00 UTC on 31 Dec is already 1 January in Vietnam.
     assert format_date_vn(datetime(2026, 12, 31, 20, 0, tzinfo=UTC)) == "01/01/2027"
+
+
+def test_nul_bytes_in_any_form_or_query_are_refused_not_a_500(client):
+    assert client.get("/track?x=a%00b").status_code == 400
+    assert client.post("/track", data={"code": "ABCD\x00"}).status_code == 400
