@@ -72,5 +72,22 @@ messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k Nn_:1,2 -o inspect_app/translations/messages.pot .
 	$(BIN)/pybabel update -i inspect_app/translations/messages.pot -d inspect_app/translations --no-fuzzy-matching
 
+# The benchmark against PostgreSQL with bulk data (not part of `make test`): seeds
+# BENCH_CASES cases once (resumable), then prints and records bench/results/<date>.json.
+BENCH_DATABASE_URL ?= postgresql://$(or $(PGUSER),postgres)@$(or $(PGHOST),127.0.0.1):$(or $(PGPORT),5432)/inspect_bench
+BENCH_CASES ?= 1000000
+BENCH_ARGS ?=
+BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) UPLOAD_ROOT=$(CURDIR)/instance/bench-uploads
+
+bench: install
+	@pg_isready -q -d "$(BENCH_DATABASE_URL)" || { echo "PostgreSQL is not reachable at $(BENCH_DATABASE_URL)"; exit 1; }
+	@psql "$(BENCH_DATABASE_URL)" -Atqc 'select 1' >/dev/null 2>&1 || \
+		psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc 'CREATE DATABASE "$(notdir $(BENCH_DATABASE_URL))"'
+	$(BENCH_ENV) $(FLASK) db upgrade
+	$(BENCH_ENV) $(FLASK) refdata load
+	$(BENCH_ENV) $(FLASK) seed-bulk --cases $(BENCH_CASES)
+	psql "$(BENCH_DATABASE_URL)" -qc 'VACUUM (ANALYZE) cases, reports, photos, audit_events'
+	$(BENCH_ENV) BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache

@@ -82,6 +82,17 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "inspect@localhost")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Published statistics show counts below this as "< N" (small-cell suppression).
+    STATS_SUPPRESSION_THRESHOLD = _env_int("STATS_SUPPRESSION_THRESHOLD", 3)
+
+    # The scheduler process (`flask scheduler run`); hours are Vietnam time.
+    REMINDER_WORKING_DAYS = os.environ.get("REMINDER_WORKING_DAYS", "3,1")
+    ESCALATE_TO_DIRECTOR_DAYS = _env_int("ESCALATE_TO_DIRECTOR_DAYS", 3)
+    DIGEST_HOUR = _env_int("DIGEST_HOUR", 7)
+    JOB_HOURS = os.environ.get("JOB_HOURS", "7-18")  # from 07:00 until 18:00
+    OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 48)
+    SCHEDULER_LOCK_LEASE_SECONDS = _env_int("SCHEDULER_LOCK_LEASE_SECONDS", 60)
+    SCHEDULER_TICK_SECONDS = _env_int("SCHEDULER_TICK_SECONDS", 60)
 
 
 class DevelopmentConfig(Config):

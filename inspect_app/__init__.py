@@ -58,20 +58,34 @@ def _register_blueprints(app: Flask) -> None:
     from inspect_app.evidence.views import bp as evidence_bp
     from inspect_app.geo.views import bp as geo_bp
     from inspect_app.intake.views import bp as intake_bp
+    from inspect_app.notify.views import bp as notify_bp
     from inspect_app.reviews.views import bp as reviews_bp
+    from inspect_app.stats.views import bp as stats_bp
 
-    for blueprint in (core_bp, accounts_bp, geo_bp, intake_bp, evidence_bp, cases_bp, reviews_bp):
+    for blueprint in (
+        core_bp,
+        accounts_bp,
+        geo_bp,
+        intake_bp,
+        evidence_bp,
+        cases_bp,
+        reviews_bp,
+        notify_bp,
+        stats_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
     from inspect_app.accounts.cli import teams_cli, users_cli
     from inspect_app.audit.cli import audit_cli
+    from inspect_app.bulkseed.cli import seed_bulk_command
     from inspect_app.deadlines.cli import calendar_cli, deadlines_cli
     from inspect_app.demo import seed_demo_command
     from inspect_app.evidence.cli import evidence_cli
     from inspect_app.keys_cli import keys_cli
     from inspect_app.refdata import refdata_cli
+    from inspect_app.scheduler.cli import scheduler_cli
 
     for command in (
         users_cli,
@@ -83,5 +97,7 @@ def _register_cli(app: Flask) -> None:
         audit_cli,
         calendar_cli,
         deadlines_cli,
+        scheduler_cli,
+        seed_bulk_command,
     ):
         app.cli.add_command(command)

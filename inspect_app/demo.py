@@ -16,6 +16,7 @@ from inspect_app.extensions import db
 from inspect_app.geo.models import Province
 from inspect_app.geo.services import wards_of
 from inspect_app.refdata import load_reference_data
+from inspect_app.stats.demo import publish_demo_report
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - demo data only, refused in production
 DEMO_PROVINCE_CODE = 1  # Thành phố Hà Nội
@@ -73,6 +74,7 @@ def seed_demo() -> bool:
         )
     db.session.flush()
     seed_demo_cases(utcnow())
+    publish_demo_report(utcnow())
     return True
 
 

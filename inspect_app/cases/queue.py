@@ -88,11 +88,10 @@ def _start_of(day: date) -> datetime:
 
 
 def _sort_columns(sort: str):
+    """ORDER BY of the age and activity sorts (the deadline sort: see `_rows`)."""
     if sort == "age":
         return [Case.received_at, Case.id]
-    if sort == "activity":
-        return [Case.last_activity_at.desc(), Case.id.desc()]
-    return [Case.next_due.asc().nulls_last(), Case.id]
+    return [Case.last_activity_at.desc(), Case.id.desc()]
 
 
 def _cursor_value(case: Case, sort: str) -> list:

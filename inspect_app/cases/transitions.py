@@ -37,6 +37,7 @@ from inspect_app.cases.workflow import (
 )
 from inspect_app.dbtypes import utcnow
 from inspect_app.extensions import db
+from inspect_app.notify.services import queue_reporter_updates
 from inspect_app.text import normalize_text
 
 MAX_TEXT = 4000
@@ -92,11 +93,15 @@ def _finish(
     """The common tail of every action, in the same transaction."""
     move(case, action)
     case.last_activity_at = now
-    if public_message is not None:
-        case.public_updates.append(
-            PublicUpdate(status=case.status, message=public_message, created_at=now)
-        )
-    recompute_deadlines(case, now)
+    # No autoflush before flush_case(): a lazy load or query here would flush the
+    # case's UPDATE and let a lost race escape as a raw StaleDataError (a 500).
+    with db.session.no_autoflush:
+        if public_message is not None:
+            case.public_updates.append(
+                PublicUpdate(status=case.status, message=public_message, created_at=now)
+            )
+            queue_reporter_updates(case, now)
+        recompute_deadlines(case, now)
     # The version check happens here; the audit append comes last because on
     # PostgreSQL it holds the chain lock until the commit.
     flush_case()
@@ -161,8 +166,9 @@ def route_case(
         raise WorkflowError(_l("Choose another team."))
     text = _text(reason, _l("Give a reason."))
     previous = case.team_id
+    province_code = team.office.province_code  # loaded before the case changes (autoflush)
     case.team = team
-    case.province_code = team.office.province_code
+    case.province_code = province_code
     _finish(
         user,
         case,

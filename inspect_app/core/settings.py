@@ -7,6 +7,8 @@ from inspect_app.extensions import db
 
 REQUIRE_TOTP_FOR_ALL_STAFF = "require_totp_for_all_staff"
 REFDATA_VERSION = "refdata_version"
+# Published statistics may name sellers with a confirmed violation (off by default).
+NAME_CONFIRMED_SELLERS = "stats_name_confirmed_sellers"
 
 
 def get_setting(key: str, default: str | None = None) -> str | None:

@@ -1,0 +1,336 @@
+"""The in-process operations of the benchmark and their bare-SQL floors."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import psycopg
+import pyotp
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from bench.run import Result, judge, summarise, timed
+
+QUEUE_PROVINCE = 79  # Hồ Chí Minh City: the largest province, the hardest queues
+SEARCH = "sua bot"  # typed without accents; finds "Sữa bột …"
+OPEN = ("new", "accepted", "assigned", "investigating")
+DEEP_PAGES = 100
+
+QUEUE_SQL = """
+SELECT * FROM cases WHERE {scope} AND status = ANY(%(statuses)s) {extra} {after}
+ORDER BY next_due ASC NULLS LAST, id LIMIT 51
+"""
+CATEGORIES_SQL = "SELECT * FROM categories WHERE id = ANY(%(ids)s)"
+COUNT_SQL = "SELECT status, count(*) FROM cases WHERE {scope} {extra} GROUP BY status"
+PEOPLE_SQL = "SELECT * FROM users WHERE id = ANY(%(ids)s)"
+CASE_PAGE_SQL = (
+    "SELECT * FROM cases WHERE id = %(id)s",
+    "SELECT * FROM reports WHERE case_id = %(id)s ORDER BY submitted_at",
+    "SELECT p.* FROM photos p JOIN reports r ON r.id = p.report_id WHERE r.case_id = %(id)s"
+    " ORDER BY p.position",
+    "SELECT * FROM case_notes WHERE case_id = %(id)s ORDER BY created_at",
+    "SELECT * FROM public_updates WHERE case_id = %(id)s ORDER BY created_at",
+    "SELECT * FROM case_attachments WHERE case_id = %(id)s",
+    "SELECT * FROM audit_events WHERE case_id = %(id)s ORDER BY seq",
+)
+
+
+def _sqlalchemy_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+class Bench:
+    def __init__(self, url: str, iterations: int, budget_s: float) -> None:
+        from inspect_app import create_app
+
+        self.iterations, self.budget = iterations, budget_s
+        # The seeder's folder (its sample photos), so the scheduler's sweep finds them.
+        self.uploads = os.environ.get("UPLOAD_ROOT") or tempfile.mkdtemp(prefix="bench-")
+        overrides = {
+            "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(url),
+            "RATELIMIT_ENABLED": False,
+            "UPLOAD_ROOT": self.uploads,
+        }
+        self.app: Flask = create_app(overrides=overrides)
+        # Custom plans every time: a generic plan cannot use the trigram index for
+        # `LIKE %(term)s`, which would make the floor slower than the app.
+        self.raw = psycopg.connect(url, autocommit=True, prepare_threshold=None)
+        self.server_version = self.raw.execute("SELECT version()").fetchone()[0]
+        with self.app.app_context():
+            self._pick_people()
+
+    # --- set-up ----------------------------------------------------------------------
+
+    def _pick_people(self) -> None:
+        from inspect_app.accounts.models import Team, User
+        from inspect_app.bulkseed.generator import HEAVY_EVERY
+        from inspect_app.bulkseed.loader import load_progress
+        from inspect_app.cases.models import Case
+        from inspect_app.crypto import encrypt_text
+        from inspect_app.extensions import db
+
+        progress = load_progress()
+        if progress is None:
+            raise SystemExit("the bench database has no bulk data: run `flask seed-bulk` first")
+        self.cases = progress.done
+        team = db.session.scalar(select(Team).where(Team.code == f"B{QUEUE_PROVINCE}-DOI1"))
+        members = {u.email.split("@")[0].split(".")[-1]: u for u in team.members}
+        self.team_id = team.id
+        self.lead, self.inspector = members["lead"], members["inspector1"]
+        self.director = db.session.scalar(
+            select(User).where(User.email == f"director.b{QUEUE_PROVINCE}@bulk.inspect.vn")
+        )
+        # Directors must use TOTP; the bench director is enrolled so pages are served.
+        if not self.director.totp_enabled:
+            self.director.totp_secret_enc = encrypt_text(pyotp.random_base32())
+            self.director.totp_enabled = True
+            db.session.commit()
+        # The newest heavy case (5 reports, ~50 audit events; index 0 is one too).
+        heavy_index = HEAVY_EVERY * ((progress.done - 1) // HEAVY_EVERY)
+        heavy = db.session.get(Case, progress.case_id(heavy_index))
+        self.heavy_case_id = heavy.id
+        self.heavy_lead = next(u for u in heavy.team.members if u.role == "team_lead")
+        self.identities = {
+            "inspector": self.inspector.get_id(),
+            "lead": self.lead.get_id(),
+            "director": self.director.get_id(),
+            "heavy_lead": self.heavy_lead.get_id(),
+        }
+        self.user_ids = [self.inspector.id, self.lead.id, self.heavy_lead.id]
+
+    def client(self, who: str) -> FlaskClient:
+        client = self.app.test_client()
+        now = int(time.time())
+        with client.session_transaction() as session:
+            session.update(_user_id=self.identities[who], _fresh=True, login_at=now, seen_at=now)
+        return client
+
+    def data_description(self) -> dict:
+        counts = {}
+        for table in ("cases", "reports", "photos", "case_notes", "audit_events"):
+            counts[table] = self.raw.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE relname = %s", (table,)
+            ).fetchone()[0]
+        return {"bulk_cases": self.cases, "approximate_rows": counts}
+
+    # --- measuring -------------------------------------------------------------------
+
+    def _page(self, client: FlaskClient, url: str) -> Callable[[], None]:
+        def call() -> None:
+            response = client.get(url)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url}: HTTP {response.status_code}")
+
+        return call
+
+    def _sql(self, statements: list[tuple[str, dict]]) -> Callable[[], None]:
+        def call() -> None:
+            with self.raw.cursor() as cursor:
+                for sql, params in statements:
+                    cursor.execute(sql, params)
+                    cursor.fetchall()
+
+        return call
+
+    def _measure(self, fn: Callable[[], None], heavy: bool = False) -> list[float]:
+        iterations = max(10, self.iterations // 10) if heavy else self.iterations
+        return timed(fn, iterations, warmup=3, budget_s=self.budget)
+
+    def _compare(self, name: str, app_call, floor_call, limit_ms, max_ratio) -> Result:
+        result = summarise(name, self._measure(app_call))
+        floor = summarise(name, self._measure(floor_call))
+        result.floor_p95_ms = floor.p95_ms
+        return judge(result, limit_ms, max_ratio)
+
+    # --- the operations --------------------------------------------------------------
+
+    def query_operations(self) -> list[Result]:
+        results = [*self._queues(), self._case_page(), *self._statistics(), self._tick()]
+        return results
+
+    def _queue_floor(
+        self,
+        scope: str,
+        scope_params: dict,
+        *,
+        statuses=OPEN,
+        extra="",
+        extra_params=None,
+        after="",
+        after_params=None,
+    ):
+        params = {**scope_params, "statuses": list(statuses), **(extra_params or {})}
+        page = QUEUE_SQL.format(scope=scope, extra=extra, after=after)
+        return self._sql(
+            [
+                (page, {**params, **(after_params or {})}),
+                (COUNT_SQL.format(scope=scope, extra=extra), params),
+                (PEOPLE_SQL, {"ids": self.user_ids}),
+                (CATEGORIES_SQL, {"ids": list(range(1, 13))}),
+            ]
+        )
+
+    def _queues(self) -> list[Result]:
+        team = ("team_id = %(scope)s", {"scope": self.team_id})
+        province = ("province_code = %(scope)s", {"scope": QUEUE_PROVINCE})
+        today = datetime.now().date()
+        overdue = ("AND next_due < %(today)s", {"today": today})
+        terms = SEARCH.split()
+        search = (
+            " ".join(f"AND search_text LIKE %(t{i})s" for i in range(len(terms))),
+            {f"t{i}": f"%{t}%" for i, t in enumerate(terms)},
+        )
+        results = []
+        for who, scope in (("inspector", team), ("lead", team), ("director", province)):
+            results.append(
+                self._compare(
+                    f"queue first page: {who}",
+                    self._page(self.client(who), "/cases"),
+                    self._queue_floor(*scope),
+                    50,
+                    2,
+                )
+            )
+        for who, scope in (("lead", team), ("director", province)):
+            results.append(
+                self._compare(
+                    f"queue investigating+overdue: {who}",
+                    self._page(self.client(who), "/cases?status=investigating&due=overdue"),
+                    self._queue_floor(
+                        *scope,
+                        statuses=("investigating",),
+                        extra=overdue[0],
+                        extra_params=overdue[1],
+                    ),
+                    50,
+                    2,
+                )
+            )
+        for who, scope in (("lead", team), ("director", province)):
+            results.append(
+                self._compare(
+                    f"queue search '{SEARCH}': {who}",
+                    self._page(self.client(who), f"/cases?q={SEARCH.replace(' ', '+')}"),
+                    self._queue_floor(*scope, extra=search[0], extra_params=search[1]),
+                    100,
+                    2,
+                )
+            )
+        results.append(self._deep_page(province))
+        return results
+
+    def _deep_page(self, province) -> Result:
+        from inspect_app.cases.queue import QueueFilters, decode_cursor, queue_page
+        from inspect_app.deadlines.calendar import load_calendar
+
+        with self.app.app_context():
+            from inspect_app.extensions import db
+
+            director = db.session.merge(self.director)
+            calendar, today = load_calendar(), datetime.now().date()
+            filters, cursor = QueueFilters(statuses=[]), None
+            for _ in range(DEEP_PAGES):
+                cursor = queue_page(
+                    director, filters, today=today, calendar=calendar, cursor=cursor
+                ).next_cursor
+        key, ident = decode_cursor(cursor)
+        # The best bare SQL for the page: one range of the (province, next_due, id) order.
+        if key is None:
+            after = "AND next_due IS NULL AND id > %(ident)s"
+        else:
+            after = "AND (next_due, id) > (%(key)s::date, %(ident)s)"
+        statuses = (
+            "new",
+            "accepted",
+            "assigned",
+            "investigating",
+            "resolved",
+            "closed",
+            "rejected",
+            "merged",
+            "transferred",
+        )
+        floor = self._queue_floor(
+            *province,
+            statuses=statuses,
+            after=after,
+            after_params={"key": key, "ident": ident},
+        )
+        return self._compare(
+            f"queue deep page (keyset, page {DEEP_PAGES + 1}, all states): director",
+            self._page(self.client("director"), f"/cases?status=all&after={cursor}"),
+            floor,
+            50,
+            2,
+        )
+
+    def _case_page(self) -> Result:
+        params = {"id": self.heavy_case_id}
+        with self.app.app_context():
+            from inspect_app.audit.models import AuditEvent
+            from inspect_app.cases.models import Report
+            from inspect_app.extensions import db
+
+            events = db.session.scalar(
+                select(func.count()).where(AuditEvent.case_id == self.heavy_case_id)
+            )
+            reports = db.session.scalar(
+                select(func.count()).where(Report.case_id == self.heavy_case_id)
+            )
+        result = self._compare(
+            f"case page ({reports} reports, {events} audit events): lead",
+            self._page(self.client("heavy_lead"), f"/cases/{self.heavy_case_id}"),
+            self._sql([(sql, params) for sql in CASE_PAGE_SQL]),
+            50,
+            None,
+        )
+        return result
+
+    def _statistics(self) -> list[Result]:
+        try:
+            from inspect_app.stats.aggregates import compute_statistics
+            from inspect_app.stats.periods import Period
+        except ImportError:
+            return [_todo("year of statistics", "arrives with the stats package")]
+        year = datetime.now().year - 1
+        results = []
+        for label, province in ((f"province {QUEUE_PROVINCE}", QUEUE_PROVINCE), ("country", None)):
+            with self.app.app_context():
+                durations = self._measure(
+                    lambda p=province: compute_statistics(Period.year(year), p), heavy=True
+                )
+            result = summarise(f"statistics {year}: {label}", durations)
+            results.append(judge(result, 500, None))
+        return results
+
+    def _tick(self) -> Result:
+        try:
+            from inspect_app.scheduler.jobs import tick
+        except ImportError:
+            return _todo("scheduler tick", "arrives with the scheduler package")
+        from inspect_app.cases.deadlines import LOCAL_TZ
+        from inspect_app.deadlines.calendar import load_calendar
+
+        with self.app.app_context():
+            calendar = load_calendar()
+            day = calendar.next_working_day(datetime.now(LOCAL_TZ).date())
+            now = datetime(day.year, day.month, day.day, 8, 30, tzinfo=LOCAL_TZ)
+            first_start = time.perf_counter()
+            summary = tick(now)
+            first = time.perf_counter() - first_start
+            durations = timed(lambda: tick(now + timedelta(minutes=1)), 5, 0, self.budget)
+        result = summarise("scheduler tick over all open cases", [first, *durations])
+        result.note = (
+            f"first tick of the day {first * 1000:.0f} ms (writes the reminders), "
+            f"then repeated ticks; jobs: {summary}"
+        )
+        return judge(result, 2000, None)
+
+
+def _todo(name: str, why: str) -> Result:
+    return Result(name, 0, None, None, None, status="TODO", note=f"TODO: {why}")

@@ -1,0 +1,1 @@
+"""Outbox e-mail over SMTP and in-app notifications."""

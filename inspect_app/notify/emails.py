@@ -1,0 +1,198 @@
+"""The words of every e-mail, in the recipient's language, laid out by two templates
+(`email/message.txt` and `email/message.html`).
+
+The sentences live here rather than in the templates so that one msgid serves both
+the text and the HTML part. Reporter e-mails carry only the public status title
+and the public message: never an officer's name, an internal note or identity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app, render_template
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+
+from inspect_app.accounts.models import User
+from inspect_app.cases.deadlines import deadline_status
+from inspect_app.cases.models import Case
+from inspect_app.cases.workflow import CaseStatus
+from inspect_app.core.web import format_date_vn
+from inspect_app.deadlines.calendar import WorkingCalendar
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class EmailLink:
+    label: str
+    url: str
+    detail: str = ""
+
+
+@dataclass
+class _Content:
+    subject: str
+    greeting: str
+    paragraphs: list[str] = field(default_factory=list)
+    links: list[EmailLink] = field(default_factory=list)
+
+
+def _base_url() -> str:
+    return current_app.config["BASE_URL"].rstrip("/")
+
+
+def case_url(case_id: int) -> str:
+    return f"{_base_url()}/cases/{case_id}"
+
+
+def track_url() -> str:
+    return f"{_base_url()}/track"
+
+
+def locale_of(user: User | None) -> str:
+    """The user's chosen language, else the default (Vietnamese)."""
+    if user is not None and user.locale in current_app.config["LANGUAGES"]:
+        return user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _render(content: _Content, locale: str) -> Email:
+    context = {
+        "content": content,
+        "locale": locale,
+        "footer": _(
+            "This message was sent automatically by the market surveillance case "
+            "system. Please do not reply to it."
+        ),
+    }
+    return Email(
+        subject=content.subject,
+        text=render_template("email/message.txt", **context),
+        html=render_template("email/message.html", **context),
+    )
+
+
+def _case_label(case: Case) -> str:
+    return _("Case #%(id)d “%(title)s”", id=case.id, title=case.title)
+
+
+def _open_case(case: Case) -> EmailLink:
+    return EmailLink(_("Open the case"), case_url(case.id))
+
+
+def _greeting(user: User) -> str:
+    return _("Hello %(name)s,", name=str(user))
+
+
+def reminder_email(user: User, case: Case, today: date, calendar: WorkingCalendar) -> Email:
+    """To the assignee (or the team lead of an unassigned case) before a deadline."""
+    with force_locale(locale_of(user)):
+        due = format_date_vn(case.next_due)
+        left = deadline_status(case, today, calendar).label
+        content = _Content(
+            subject=_("Reminder: case #%(id)d is due on %(date)s", id=case.id, date=due),
+            greeting=_greeting(user),
+            paragraphs=[
+                _(
+                    "%(case)s is due on %(date)s (%(left)s).",
+                    case=_case_label(case),
+                    date=due,
+                    left=left,
+                ),
+                _("State: %(state)s.", state=case.status_enum.title),
+            ],
+            links=[_open_case(case)],
+        )
+        if case.assignee_id is None:
+            content.paragraphs.append(
+                _("Nobody is assigned to this case yet, so its team lead is reminded.")
+            )
+        return _render(content, locale_of(user))
+
+
+def overdue_email(user: User, case: Case, days_overdue: int, *, director_after: int = 0) -> Email:
+    """To a team lead (``director_after`` 0) or, escalated, to a director."""
+    with force_locale(locale_of(user)):
+        due = format_date_vn(case.next_due)
+        overdue = ngettext("%(num)d day overdue", "%(num)d days overdue", days_overdue)
+        assignee = (
+            _("Assigned to: %(name)s.", name=str(case.assignee))
+            if case.assignee is not None
+            else _("Nobody is assigned to this case.")
+        )
+        content = _Content(
+            subject=_("Overdue: case #%(id)d was due on %(date)s", id=case.id, date=due),
+            greeting=_greeting(user),
+            paragraphs=[
+                _(
+                    "%(case)s was due on %(date)s (%(overdue)s).",
+                    case=_case_label(case),
+                    date=due,
+                    overdue=overdue,
+                ),
+                assignee,
+            ],
+            links=[_open_case(case)],
+        )
+        if director_after:
+            content.paragraphs.append(
+                ngettext(
+                    "You receive this because the case is at least %(num)d day overdue.",
+                    "You receive this because the case is at least %(num)d days overdue.",
+                    director_after,
+                )
+            )
+        return _render(content, locale_of(user))
+
+
+def digest_email(user: User, today: date, cases: list[Case], calendar: WorkingCalendar) -> Email:
+    """An officer's morning summary: their overdue and due-soon cases."""
+    with force_locale(locale_of(user)):
+        items = [(case, deadline_status(case, today, calendar)) for case in cases]
+        overdue = sum(1 for _case, status in items if status.level == "overdue")
+        content = _Content(
+            subject=_(
+                "Your cases on %(date)s: %(overdue)d overdue, %(soon)d due soon",
+                date=format_date_vn(today),
+                overdue=overdue,
+                soon=len(items) - overdue,
+            ),
+            greeting=_greeting(user),
+            paragraphs=[_("These cases need your attention:")],
+            links=[
+                EmailLink(
+                    _case_label(case),
+                    case_url(case.id),
+                    f"{status.label} ({format_date_vn(case.next_due)})",
+                )
+                for case, status in items
+            ],
+        )
+        return _render(content, locale_of(user))
+
+
+def reporter_email(status: CaseStatus, public_message: str) -> Email:
+    """To a reporter who asked for progress e-mails: the public text, nothing else."""
+    locale = locale_of(None)
+    with force_locale(locale):
+        paragraphs = [
+            _("The status of your report is now: %(status)s.", status=status.public_title)
+        ]
+        if public_message:
+            paragraphs.append(public_message)
+        paragraphs.append(_("You can follow your report at any time with your tracking code."))
+        content = _Content(
+            subject=_("Progress of your report: %(status)s", status=status.public_title),
+            greeting=_("Hello,"),
+            paragraphs=paragraphs,
+            links=[EmailLink(_("Track your report"), track_url())],
+        )
+        return _render(content, locale)

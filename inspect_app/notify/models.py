@@ -1,0 +1,116 @@
+"""The outbox of e-mails to send and the officers' in-app notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from inspect_app.dbtypes import UTCDateTime, utcnow
+from inspect_app.extensions import db
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # waiting for its next attempt
+    SENDING = "sending"  # claimed by a sender until `claimed_until`
+    SENT = "sent"
+    FAILED = "failed"  # gave up after OUTBOX_MAX_ATTEMPTS
+
+    @property
+    def title(self) -> str:
+        return str(
+            {
+                OutboxStatus.PENDING: _l("Waiting to be sent"),
+                OutboxStatus.SENDING: _l("Being sent"),
+                OutboxStatus.SENT: _l("Sent"),
+                OutboxStatus.FAILED: _l("Given up"),
+            }[self]
+        )
+
+
+class MessageKind(StrEnum):
+    REMINDER = "reminder"  # N working days before a deadline
+    OVERDUE = "overdue"  # to the team lead(s) once a deadline has passed
+    ESCALATION = "escalation"  # to the director(s) after ESCALATE_TO_DIRECTOR_DAYS
+    DIGEST = "digest"  # an officer's morning summary
+    REPORTER = "reporter"  # progress e-mail to a reporter who opted in
+
+    @property
+    def title(self) -> str:
+        return str(
+            {
+                MessageKind.REMINDER: _l("Deadline reminder"),
+                MessageKind.OVERDUE: _l("Overdue case"),
+                MessageKind.ESCALATION: _l("Overdue case (director)"),
+                MessageKind.DIGEST: _l("Morning digest"),
+                MessageKind.REPORTER: _l("Progress e-mail to a reporter"),
+            }[self]
+        )
+
+
+def _in(column: str, enum: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(m.value) for m in enum)})"
+
+
+class OutboxMessage(db.Model):
+    """One e-mail, written in the transaction that decided to send it.
+
+    `key` names what the message is about (recipient, case, kind, deadline), so
+    deciding twice inserts nothing the second time. The address is encrypted:
+    reporters' addresses are personal data, and one rule for all rows is simpler.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        CheckConstraint(_in("status", OutboxStatus), name="status_known"),
+        CheckConstraint(_in("kind", MessageKind), name="kind_known"),
+        Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    recipient_enc: Mapped[str] = mapped_column(Text)
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Never contains the address (see notify.mailer.describe_error).
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    # A sender's claim on a row it is sending; past it, the sender is presumed dead.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def status_enum(self) -> OutboxStatus:
+        return OutboxStatus(self.status)
+
+    @property
+    def kind_enum(self) -> MessageKind:
+        return MessageKind(self.kind)
+
+
+class Notification(db.Model):
+    """What an officer sees in the app: written with the officer's e-mail."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint(_in("kind", MessageKind), name="kind_known"),
+        Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""The one scheduler process: its lock, its jobs and `flask scheduler …`."""

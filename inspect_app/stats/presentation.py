@@ -1,0 +1,196 @@
+"""What a snapshot looks like to people: key figures, charts and the table behind each
+chart, in the reader's language. Reads only the snapshot (never the cases)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import format_decimal, format_percent
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from inspect_app.core.web import format_vnd
+from inspect_app.stats.charts import Bar, Series, bar_chart, line_chart
+from inspect_app.stats.suppression import marker
+
+TOTAL_LABELS = {
+    "received": _l("Cases received"),
+    "resolved": _l("Cases resolved"),
+    "resolved_with_deadline": _l("Resolved cases with a legal deadline"),
+    "resolved_within_deadline": _l("Resolved within the legal deadline"),
+    "within_deadline_share": _l("Share resolved within the legal deadline"),
+    "median_days": _l("Median days from receipt to resolution"),
+    "p90_days": _l("90th percentile of days from receipt to resolution"),
+    "fines_vnd": _l("Total fines (VND)"),
+    "goods_value_vnd": _l("Value of goods seized or destroyed (VND)"),
+}
+BREAKDOWN_TITLES = {
+    "category": _l("Resolved cases by category"),
+    "outcome": _l("Resolved cases by outcome"),
+    "source": _l("Resolved cases by source"),
+    "kind": _l("Resolved cases by kind of report"),
+    "province": _l("Resolved cases by province"),
+    "ward": _l("Resolved cases by commune or ward"),
+}
+BREAKDOWN_COLUMNS = {
+    "category": _l("Category"),
+    "outcome": _l("Outcome"),
+    "source": _l("Source"),
+    "kind": _l("Kind of report"),
+    "province": _l("Province or city"),
+    "ward": _l("Commune or ward"),
+}
+CHART_ROWS = 15
+
+
+@dataclass
+class Figure:
+    """A chart and the table behind it."""
+
+    id: str
+    title: str
+    svg: Markup | None
+    headers: list[str]
+    rows: list[list[str]]
+    footer: list[str] | None = None  # the total
+    note: str = ""
+
+
+def month_label(month: str) -> str:
+    """'2026-07' -> '07/2026'."""
+    year, number = month.split("-")
+    return f"{number}/{year}"
+
+
+def count_text(value: int | float | None) -> str:
+    return "—" if value is None else format_decimal(value, format="#,##0.#")
+
+
+def share_text(value: float | None) -> str:
+    return "—" if value is None else format_percent(value, format="#,##0.0%")
+
+
+def cell_text(row: dict[str, Any], threshold: int) -> str:
+    return marker(row, threshold) or count_text(row["value"])
+
+
+@dataclass
+class KeyFigure:
+    label: str
+    value: str
+    money: bool = False  # a long figure: given two columns
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else _("%(n)s days", n=count_text(value))
+
+
+def key_figures(data: dict[str, Any]) -> list[KeyFigure]:
+    totals = data["totals"]
+    return [
+        KeyFigure(str(TOTAL_LABELS["resolved"]), count_text(totals["resolved"])),
+        KeyFigure(str(TOTAL_LABELS["received"]), count_text(totals["received"])),
+        KeyFigure(
+            str(TOTAL_LABELS["within_deadline_share"]), share_text(totals["within_deadline_share"])
+        ),
+        KeyFigure(str(TOTAL_LABELS["median_days"]), _days(totals["median_days"])),
+        KeyFigure(str(TOTAL_LABELS["p90_days"]), _days(totals["p90_days"])),
+        KeyFigure(str(TOTAL_LABELS["fines_vnd"]), format_vnd(totals["fines_vnd"]), money=True),
+        KeyFigure(
+            str(TOTAL_LABELS["goods_value_vnd"]), format_vnd(totals["goods_value_vnd"]), money=True
+        ),
+    ]
+
+
+def _label(row: dict[str, Any], locale: str) -> str:
+    return row["label"].get(locale) or row["label"]["vi"]
+
+
+def _trend(data: dict[str, Any]) -> Figure:
+    months = data["monthly"]
+    labels = [month_label(m["month"]) for m in months]
+    received, resolved = _("Received"), _("Resolved")
+    title = _("Cases received and resolved, month by month")
+    svg = line_chart(
+        "chart-trend",
+        title,
+        _(
+            "Line chart of the cases received and resolved each month; the table below "
+            "gives the figures."
+        ),
+        labels,
+        [
+            Series(received, [m["received"] for m in months]),
+            Series(resolved, [m["resolved"] for m in months]),
+        ],
+    )
+    rows = [
+        [label, count_text(m["received"]), count_text(m["resolved"])]
+        for label, m in zip(labels, months, strict=True)
+    ]
+    totals = data["totals"]
+    total = [_("Total"), count_text(totals["received"]), count_text(totals["resolved"])]
+    return Figure("trend", title, svg, [_("Month"), received, resolved], rows, total)
+
+
+def _deadline(data: dict[str, Any]) -> Figure:
+    totals = data["totals"]
+    within = totals["resolved_within_deadline"]
+    late = totals["resolved_with_deadline"] - within
+    title = _("Resolved within the legal deadline")
+    bars = [
+        Bar(_("Within the deadline"), within, count_text(within)),
+        Bar(_("After the deadline"), late, count_text(late)),
+    ]
+    svg = bar_chart(
+        "chart-deadline", title, _("Bar chart; the table below gives the figures."), bars
+    )
+    rows = [[b.label, b.text] for b in bars]
+    share = [
+        str(TOTAL_LABELS["within_deadline_share"]),
+        share_text(totals["within_deadline_share"]),
+    ]
+    return Figure("deadline", title, svg, [_("Deadline"), _("Cases")], rows, share)
+
+
+def _breakdown(
+    name: str, rows: list[dict[str, Any]], total: int, threshold: int, locale: str
+) -> Figure:
+    title = str(BREAKDOWN_TITLES[name])
+    charted = rows
+    note = ""
+    if len(rows) > CHART_ROWS:
+        shown = sorted((r for r in rows if not r["suppressed"]), key=lambda r: -r["value"])
+        charted = sorted(shown[:CHART_ROWS], key=rows.index)
+        note = _("The chart shows the %(n)d largest figures; the table lists all.", n=CHART_ROWS)
+    bars = [Bar(_label(r, locale), r["value"], cell_text(r, threshold)) for r in charted]
+    svg = (
+        bar_chart(f"chart-{name}", title, _("Bar chart; the table below gives the figures."), bars)
+        if bars
+        else None
+    )
+    table = [[_label(r, locale), cell_text(r, threshold)] for r in rows]
+    headers = [str(BREAKDOWN_COLUMNS[name]), _("Cases")]
+    return Figure(name, title, svg, headers, table, [_("Total"), count_text(total)], note)
+
+
+def figures(data: dict[str, Any], locale: str) -> list[Figure]:
+    """Every chart of a snapshot, with its table, in reading order."""
+    threshold = data["suppression"]["threshold"]
+    total = data["totals"]["resolved"]
+    found = [_trend(data), _deadline(data)]
+    names = ["category", "outcome", "source", "kind", "ward"]
+    if data["report"]["scope"]["province_code"] is None:
+        names.insert(4, "province")
+    for name in names:
+        found.append(_breakdown(name, data["breakdowns"][name], total, threshold, locale))
+    return found
+
+
+def seller_rows(data: dict[str, Any]) -> list[list[str]] | None:
+    sellers = data.get("sellers")
+    if sellers is None:
+        return None
+    return [[s["name"], count_text(s["cases"]), format_vnd(s["fines_vnd"])] for s in sellers]

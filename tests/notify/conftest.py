@@ -1,0 +1,85 @@
+"""Fixtures for outbox and scheduler tests: the case organisation, an SMTP server
+on loopback with the app configured to use it, and helpers to read the outbox."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from inspect_app.cases.deadlines import LOCAL_TZ
+from inspect_app.cases.models import Case
+from inspect_app.extensions import db
+from inspect_app.notify.mailer import message_id
+from inspect_app.notify.models import OutboxMessage
+from tests.cases.conftest import make_case, org  # noqa: F401
+from tests.notify.mailbox import Mailbox
+
+MAIL_FROM = "qltt@demo.inspect.vn"
+
+
+@pytest.fixture
+def mail_settings(app):
+    """Put SMTP_* and the scheduler settings back as they were after the test."""
+    keys = (
+        "SMTP_HOST",
+        "SMTP_PORT",
+        "SMTP_SECURITY",
+        "SMTP_USERNAME",
+        "MAIL_FROM",
+        "REMINDER_WORKING_DAYS",
+        "ESCALATE_TO_DIRECTOR_DAYS",
+        "DIGEST_HOUR",
+        "JOB_HOURS",
+        "OUTBOX_MAX_ATTEMPTS",
+    )
+    saved = {key: app.config[key] for key in keys}
+    yield app.config
+    app.config.update(saved)
+
+
+@pytest.fixture
+def mailbox(app, mail_settings):
+    """A running SMTP server the app sends to (plain SMTP on loopback)."""
+    box = Mailbox()
+    box.start()
+    mail_settings.update(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=box.port,
+        SMTP_SECURITY="none",
+        SMTP_USERNAME="",
+        MAIL_FROM=MAIL_FROM,
+    )
+    yield box
+    box.stop()
+
+
+def at(day: date, hour: int = 8, minute: int = 0) -> datetime:
+    """That wall-clock time in Vietnam, as the aware UTC instant jobs take."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
+def set_due(case: Case, due: date) -> Case:
+    """Give the case a deadline directly (the scheduler reads `next_due`)."""
+    case.next_due = due
+    db.session.commit()
+    return case
+
+
+def outbox_rows(**filters) -> list[OutboxMessage]:
+    db.session.expire_all()
+    query = select(OutboxMessage).filter_by(**filters).order_by(OutboxMessage.id)
+    return list(db.session.scalars(query))
+
+
+def delivered_keys(box: Mailbox) -> Counter:
+    """How many times the message of each outbox key reached the server."""
+    by_id = {message_id(row.key, MAIL_FROM): row.key for row in outbox_rows()}
+    return Counter(by_id.get(received.message["Message-ID"], "?") for received in box.received)
+
+
+def received_for(box: Mailbox, key: str) -> list:
+    """What reached the server for one outbox key."""
+    return [r for r in box.received if r.message["Message-ID"] == message_id(key, MAIL_FROM)]

@@ -1,0 +1,1 @@
+from tests.notify.conftest import mail_settings, mailbox, make_case, org  # noqa: F401
