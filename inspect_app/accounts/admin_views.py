@@ -18,7 +18,7 @@ from inspect_app.accounts.forms import (
 from inspect_app.accounts.models import Association, Office, Team, User
 from inspect_app.accounts.permissions import Permission, require_permission
 from inspect_app.accounts.views import bp
-from inspect_app.core.settings import REQUIRE_TOTP_FOR_ALL_STAFF, get_flag, set_flag
+from inspect_app.core.settings import get_flag, set_flag
 from inspect_app.extensions import db
 from inspect_app.geo.models import Ward
 
@@ -239,10 +239,13 @@ def _save_jurisdiction(team: Team, jurisdiction: JurisdictionForm, form: TeamFor
 @require_permission(Permission.MANAGE_SETTINGS)
 def admin_settings():
     form = SettingsForm()
+    flags = [f for f in form if f.type == "BooleanField"]
     if request.method == "GET":
-        form.require_totp_for_all_staff.data = get_flag(REQUIRE_TOTP_FOR_ALL_STAFF)
+        for flag in flags:
+            flag.data = get_flag(flag.name)
     if form.validate_on_submit():
-        set_flag(REQUIRE_TOTP_FOR_ALL_STAFF, form.require_totp_for_all_staff.data)
+        for flag in flags:
+            set_flag(flag.name, flag.data)
         db.session.commit()
         flash(_("Changes saved."), "success")
         return redirect(url_for(".admin_settings"))

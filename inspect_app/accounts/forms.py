@@ -89,8 +89,13 @@ class JurisdictionForm(BaseForm):
 
 
 class SettingsForm(BaseForm):
+    """Run-time settings: each field is named after its `core.settings` flag key."""
+
     require_totp_for_all_staff = BooleanField(
         _l("Require two-step verification for every staff account")
+    )
+    stats_name_confirmed_sellers = BooleanField(
+        _l("Published statistics may name sellers with a confirmed violation")
     )
     submit = SubmitField(_l("Save"))
 

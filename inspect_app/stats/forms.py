@@ -109,10 +109,3 @@ class CorrectionForm(BaseForm):
         render_kw={"rows": 3},
     )
     submit = SubmitField(_l("Start a correction"))
-
-
-class SettingsForm(BaseForm):
-    name_sellers = BooleanField(
-        _l("Published statistics may name sellers with a confirmed violation")
-    )
-    submit = SubmitField(_l("Save"))

@@ -27,14 +27,13 @@ from wtforms.fields.choices import SelectChoice
 from inspect_app.accounts.permissions import Permission, require_permission
 from inspect_app.cases.deadlines import DUE_SOON_WORKING_DAYS, LOCAL_TZ
 from inspect_app.cases.workflow import CaseStatus
-from inspect_app.core.settings import NAME_CONFIRMED_SELLERS, get_flag, set_flag
 from inspect_app.dbtypes import utcnow
 from inspect_app.deadlines.calendar import load_calendar
 from inspect_app.extensions import db
 from inspect_app.geo.models import Province
 from inspect_app.stats import exports, services
 from inspect_app.stats.dashboard import OPEN, build_dashboard
-from inspect_app.stats.forms import BuildForm, CorrectionForm, DraftForm, PublishForm, SettingsForm
+from inspect_app.stats.forms import BuildForm, CorrectionForm, DraftForm, PublishForm
 from inspect_app.stats.models import StatsReport
 from inspect_app.stats.periods import Period, previous_month, previous_quarter
 from inspect_app.stats.presentation import count_text, figures, key_figures, seller_rows
@@ -274,20 +273,6 @@ def correct(report_id: int):
         return _refused(report, exc)
     db.session.commit()
     return redirect(url_for(".draft", report_id=correction.id))
-
-
-@bp.route("/stats/settings", methods=["GET", "POST"])
-@require_permission(Permission.MANAGE_SETTINGS)
-def settings():
-    form = SettingsForm()
-    if request.method == "GET":
-        form.name_sellers.data = get_flag(NAME_CONFIRMED_SELLERS)
-    elif form.validate_on_submit():
-        set_flag(NAME_CONFIRMED_SELLERS, form.name_sellers.data)
-        db.session.commit()
-        flash(_("Settings saved."), "success")
-        return redirect(url_for(".settings"))
-    return render_template("stats/settings.html", form=form)
 
 
 # Live dashboard (team leads, directors, admins)

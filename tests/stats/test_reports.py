@@ -315,11 +315,11 @@ def test_sellers_are_named_only_when_an_admin_allows_it(dataset, client):
 
 def test_the_admin_setting_for_naming_sellers(dataset, client):
     log_in(client, dataset.org.admin)
-    assert client.get("/stats/settings").status_code == 200
-    client.post("/stats/settings", data={"name_sellers": "y"})
+    assert client.get("/admin/settings").status_code == 200
+    client.post("/admin/settings", data={"stats_name_confirmed_sellers": "y"})
     report = _publish(dataset)
     assert "sellers" in services.published_snapshot(report)
-    client.post("/stats/settings", data={})
+    client.post("/admin/settings", data={})
     later = _publish(dataset, title="Lần hai")
     assert "sellers" not in services.published_snapshot(later)
 
