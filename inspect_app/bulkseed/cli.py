@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from inspect_app.bulkseed.loader import SeedMismatch, load_progress, seed_bulk
+from inspect_app.bulkseed.loader import ConcurrentWriter, SeedMismatch, load_progress, seed_bulk
 from inspect_app.extensions import db
 
 
@@ -32,7 +32,7 @@ def seed_bulk_command(total: int, seed: int, batch_size: int) -> None:
     try:
         with click.progressbar(length=total - done, label="Seeding cases") as bar:
             added = seed_bulk(total, seed=seed, batch_size=batch_size, on_batch=bar.update)
-    except (SeedMismatch, LookupError) as exc:
+    except (SeedMismatch, ConcurrentWriter, LookupError) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     elapsed = time.monotonic() - started

@@ -25,7 +25,7 @@ HISTORY_DAYS = 3650  # ten years of closed cases behind the open ones
 HEAVY_EVERY = 50_000  # every 50,000th case (index 0 too): 5 reports, ~50 audit events
 HEAVY_NOTES = 44
 MERGE_LOOKBACK = 400  # how far back a merged case looks for a target of its team
-TEAM_SLOTS = 3  # per province: two ward teams (0, 1) and the e-commerce team (2)
+# Team slots per province: two ward teams (0, 1) and the e-commerce team.
 ECOMMERCE_SLOT = 2
 # Who acts, relative to the case (SYSTEM: a citizen's report has no actor).
 LEAD, ASSIGNEE, FILER, SYSTEM = "lead", "assignee", "filer", "system"

@@ -123,7 +123,9 @@ def seed_bulk(
 ) -> int:
     """Bring the bulk data set to `total` cases; returns how many were added.
 
-    Commits once per batch. Raises SeedMismatch if another seed was used before.
+    Commits once per batch. Raises SeedMismatch if another seed was used before, and
+    ConcurrentWriter if someone else wrote cases or audit events meanwhile (the batches
+    committed so far stay; a re-run resumes).
     """
     progress = _start(seed, now)
     if progress.done >= total:

@@ -46,7 +46,7 @@ class TeamRefs:
 
 @dataclass(frozen=True, slots=True)
 class ProvinceRefs:
-    teams: tuple[TeamRefs, ...]  # indexed by team slot (generator.TEAM_SLOTS)
+    teams: tuple[TeamRefs, ...]  # by team slot: ward teams 0 and 1, e-commerce 2
     director: Person
     association_id: int
     association_staff: Person

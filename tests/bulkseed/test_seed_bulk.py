@@ -171,3 +171,33 @@ def test_every_province_has_an_office_with_three_teams(app_ctx):
     seed_bulk(5, seed=SEED, now=ANCHOR - timedelta(days=1))
     assert _count(Office) == _count(Province) == 34
     assert _count(Team) == 3 * 34
+
+
+def test_a_batch_built_while_someone_else_wrote_is_refused(app_ctx):
+    """Batches are built ahead of loading (on PostgreSQL in a child process); an audit
+    event appended between two batches moves the chain's head, so the next batch is
+    refused whole, and a re-run resumes."""
+    from inspect_app.audit.services import record_event
+    from inspect_app.bulkseed.loader import ConcurrentWriter
+
+    def someone_else_writes(_count: int) -> None:
+        record_event(actor=None, action="test.concurrent_write")
+        db.session.commit()
+
+    with pytest.raises(ConcurrentWriter):
+        seed_bulk(8, seed=SEED, batch_size=4, now=ANCHOR, on_batch=someone_else_writes)
+    db.session.rollback()
+    assert _count(Case) == 4 and load_progress().done == 4
+    assert seed_bulk(8, seed=SEED, batch_size=4) == 4
+    assert _count(Case) == 8 and verify_chain().ok
+
+
+def test_command_seeds_then_has_nothing_to_add(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-bulk", "--cases", "12", "--batch", "5"])
+    assert first.exit_code == 0, first.output
+    assert "Added 12 cases (12 in all)" in first.output
+    again = runner.invoke(args=["seed-bulk", "--cases", "12"])
+    assert again.exit_code == 0 and "nothing to add" in again.output
+    other = runner.invoke(args=["seed-bulk", "--cases", "20", "--seed", "7"])
+    assert other.exit_code != 0 and "--seed 42" in other.output
