@@ -149,8 +149,17 @@ class Bench:
 
     # --- the operations --------------------------------------------------------------
 
-    def query_operations(self) -> list[Result]:
-        results = [*self._queues(), self._case_page(), *self._statistics(), self._tick()]
+    def query_operations(self, parts: set[str]) -> list[Result]:
+        """The in-process operations among ``parts`` (queues, case, stats, tick)."""
+        results = []
+        if "queues" in parts:
+            results += self._queues()
+        if "case" in parts:
+            results.append(self._case_page())
+        if "stats" in parts:
+            results += self._statistics()
+        if "tick" in parts:
+            results.append(self._tick())
         return results
 
     def _queue_floor(

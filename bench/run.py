@@ -148,19 +148,29 @@ def main() -> int:
     parser.add_argument("--skip-tips", action="store_true", help="leave out the gunicorn part")
     parser.add_argument("--tips", type=int, default=60, help="submissions by 20 submitters")
     parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=("queues", "case", "stats", "tick", "tips"),
+        help="run only these parts (repeatable); results go to bench/results/partial-<date>.json",
+    )
     args = parser.parse_args()
+    parts = set(args.only or ("queues", "case", "stats", "tick", "tips"))
+    if args.skip_tips:
+        parts.discard("tips")
 
     from bench import ops  # after sys.path is set
 
     started = datetime.now(UTC)
     bench = ops.Bench(args.database_url, args.iterations, args.budget)
-    results = bench.query_operations()
-    if not args.skip_tips:
+    results = bench.query_operations(parts)
+    if "tips" in parts:
         from bench import tips
 
         results += tips.run(args.database_url, submissions=args.tips)
     print_table(results)
-    output = args.output or RESULTS / f"{date.today().isoformat()}.json"
+    prefix = "partial-" if args.only else ""
+    output = args.output or RESULTS / f"{prefix}{date.today().isoformat()}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "started_at": started.isoformat(timespec="seconds"),
