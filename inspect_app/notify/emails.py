@@ -8,15 +8,17 @@ and the public message: never an officer's name, an internal note or identity.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from flask import current_app, render_template
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from inspect_app.accounts.models import User
-from inspect_app.cases.deadlines import deadline_status
+from inspect_app.cases.deadlines import DUE_SOON_WORKING_DAYS, deadline_status
 from inspect_app.cases.models import Case
 from inspect_app.cases.workflow import CaseStatus
 from inspect_app.core.web import format_date_vn
@@ -53,6 +55,11 @@ def case_url(case_id: int) -> str:
     return f"{_base_url()}/cases/{case_id}"
 
 
+def queue_url(due: str = "") -> str:
+    """The case queue (deadline first), filtered by ``due``: "overdue" or "3" (working days)."""
+    return f"{_base_url()}/cases" + (f"?due={due}" if due else "")
+
+
 def track_url() -> str:
     return f"{_base_url()}/track"
 
@@ -80,7 +87,15 @@ def _render(content: _Content, locale: str) -> Email:
     )
 
 
-def _case_label(case: Case) -> str:
+class DueCase(Protocol):
+    """What a list of cases in an e-mail needs: a Case, or a row of its columns."""
+
+    id: int
+    title: str
+    next_due: date | None
+
+
+def _case_label(case: DueCase) -> str:
     return _("Case #%(id)d “%(title)s”", id=case.id, title=case.title)
 
 
@@ -153,28 +168,98 @@ def overdue_email(user: User, case: Case, days_overdue: int, *, director_after: 
         return _render(content, locale_of(user))
 
 
-def digest_email(user: User, today: date, cases: list[Case], calendar: WorkingCalendar) -> Email:
-    """An officer's morning summary: their overdue and due-soon cases."""
+def _case_links(
+    cases: Sequence[DueCase], total: int, today: date, calendar: WorkingCalendar, more_url: str
+) -> list[EmailLink]:
+    """A link per listed case with its deadline, then one to the queue for the rest."""
+    links = [
+        EmailLink(
+            _case_label(case),
+            case_url(case.id),
+            f"{deadline_status(case, today, calendar).label} ({format_date_vn(case.next_due)})",
+        )
+        for case in cases
+    ]
+    if total > len(cases):
+        more = total - len(cases)
+        label = ngettext(
+            "… and %(num)d more case: see the queue",
+            "… and %(num)d more cases: see the queue",
+            more,
+        )
+        links.append(EmailLink(label, more_url))
+    return links
+
+
+def reminder_list_email(
+    user: User, cases: Sequence[DueCase], total: int, today: date, calendar: WorkingCalendar
+) -> Email:
+    """One reminder for several cases (the first ``len(cases)`` of ``total``)."""
     with force_locale(locale_of(user)):
-        items = [(case, deadline_status(case, today, calendar)) for case in cases]
-        overdue = sum(1 for _case, status in items if status.level == "overdue")
+        content = _Content(
+            subject=ngettext(
+                "Reminder: %(num)d case is due soon", "Reminder: %(num)d cases are due soon", total
+            ),
+            greeting=_greeting(user),
+            paragraphs=[_("These cases are due soon:")],
+            links=_case_links(cases, total, today, calendar, queue_url(str(DUE_SOON_WORKING_DAYS))),
+        )
+        return _render(content, locale_of(user))
+
+
+def overdue_list_email(
+    user: User,
+    cases: Sequence[DueCase],
+    total: int,
+    today: date,
+    calendar: WorkingCalendar,
+    *,
+    director_after: int = 0,
+) -> Email:
+    """Several cases newly overdue, to a team lead or (escalated) to a director."""
+    with force_locale(locale_of(user)):
+        content = _Content(
+            subject=ngettext(
+                "Overdue: %(num)d case has passed its deadline",
+                "Overdue: %(num)d cases have passed their deadline",
+                total,
+            ),
+            greeting=_greeting(user),
+            paragraphs=[_("These cases have passed their deadline:")],
+            links=_case_links(cases, total, today, calendar, queue_url("overdue")),
+        )
+        if director_after:
+            content.paragraphs.append(
+                ngettext(
+                    "You receive this because the cases are at least %(num)d day overdue.",
+                    "You receive this because the cases are at least %(num)d days overdue.",
+                    director_after,
+                )
+            )
+        return _render(content, locale_of(user))
+
+
+def digest_email(
+    user: User,
+    today: date,
+    cases: Sequence[DueCase],
+    total: int,
+    overdue: int,
+    calendar: WorkingCalendar,
+) -> Email:
+    """An officer's morning summary: their overdue and due-soon cases (the first
+    ``len(cases)`` of ``total`` listed, ``overdue`` of them past their deadline)."""
+    with force_locale(locale_of(user)):
         content = _Content(
             subject=_(
                 "Your cases on %(date)s: %(overdue)d overdue, %(soon)d due soon",
                 date=format_date_vn(today),
                 overdue=overdue,
-                soon=len(items) - overdue,
+                soon=total - overdue,
             ),
             greeting=_greeting(user),
             paragraphs=[_("These cases need your attention:")],
-            links=[
-                EmailLink(
-                    _case_label(case),
-                    case_url(case.id),
-                    f"{status.label} ({format_date_vn(case.next_due)})",
-                )
-                for case, status in items
-            ],
+            links=_case_links(cases, total, today, calendar, queue_url()),
         )
         return _render(content, locale_of(user))
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inspect_app.dbtypes import UTCDateTime, utcnow
@@ -114,3 +125,44 @@ class Notification(db.Model):
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertKind(StrEnum):
+    """The deadline alerts a case can raise, each once per deadline and recipient."""
+
+    REMINDER = MessageKind.REMINDER.value
+    OVERDUE = MessageKind.OVERDUE.value
+    ESCALATION = MessageKind.ESCALATION.value
+
+
+class DeadlineAlert(db.Model):
+    """That one officer was alerted about one deadline of one case.
+
+    The scheduler inserts these set-based (`INSERT … SELECT … ON CONFLICT DO
+    NOTHING`), so deciding again adds nothing, then gathers each officer's new
+    alerts into one e-mail, whose outbox row the alerts point to. `step` is the
+    number of working days before the deadline for a reminder, 0 otherwise.
+    """
+
+    __tablename__ = "deadline_alerts"
+    __table_args__ = (
+        CheckConstraint(_in("kind", AlertKind), name="kind_known"),
+        UniqueConstraint(
+            "case_id", "due", "kind", "step", "user_id", name="uq_deadline_alerts_once"
+        ),
+        Index(
+            "ix_deadline_alerts_unsent",
+            "user_id",
+            postgresql_where=text("outbox_message_id IS NULL"),
+            sqlite_where=text("outbox_message_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    due: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    step: Mapped[int] = mapped_column(SmallInteger, default=0)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outbox_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))

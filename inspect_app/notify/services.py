@@ -54,7 +54,8 @@ PENDING, SENDING = OutboxStatus.PENDING.value, OutboxStatus.SENDING.value
 # --- queueing ---------------------------------------------------------------------
 
 
-def _dialect_insert() -> Callable:
+def dialect_insert() -> Callable:
+    """The INSERT construct with ON CONFLICT of the session's database."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         return pg_insert
@@ -63,7 +64,7 @@ def _dialect_insert() -> Callable:
     raise NotImplementedError(f"the outbox needs INSERT … ON CONFLICT, not on {dialect}")
 
 
-def queue_message(
+def insert_message(
     *,
     key: str,
     recipient: str,
@@ -72,18 +73,18 @@ def queue_message(
     html: str,
     kind: MessageKind | str,
     user: User | None = None,
-    case: Case | None = None,
+    case_id: int | None = None,
     now: datetime,
-) -> bool:
-    """Add the message unless its key is already queued; True when it was new."""
+) -> int | None:
+    """Add the message unless its key is already queued; its id when it was new."""
     statement = (
-        _dialect_insert()(OutboxMessage)
+        dialect_insert()(OutboxMessage)
         .values(
             key=key,
             recipient_enc=encrypt_text(recipient),
             recipient_user_id=user.id if user else None,
             kind=MessageKind(kind).value,
-            case_id=case.id if case else None,
+            case_id=case_id,
             subject=subject[:300],
             body_text=text,
             body_html=html,
@@ -96,7 +97,12 @@ def queue_message(
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(OutboxMessage.id)
     )
-    return db.session.execute(statement).first() is not None
+    return db.session.scalar(statement)
+
+
+def queue_message(*, case: Case | None = None, **message) -> bool:
+    """`insert_message` for a case (or none); True when the message was new."""
+    return insert_message(case_id=case.id if case else None, **message) is not None
 
 
 def queued_keys(keys: Iterable[str]) -> set[str]:
@@ -116,44 +122,48 @@ class OfficerMessage:
     key: str
     kind: MessageKind
     user: User
-    case: Case | None
+    case_id: int | None
     build: Callable[[], Email]
     in_app: bool = True
 
 
-def queue_officer_messages(messages: Sequence[OfficerMessage], now: datetime) -> int:
-    """Queue the messages not queued before, each with its in-app notification.
-
-    Only new messages are rendered, so a job may run every minute cheaply.
-    """
-    known = queued_keys(message.key for message in messages)
-    count = 0
-    for message in messages:
-        if message.key in known:
-            continue
-        email = message.build()
-        new = queue_message(
-            key=message.key,
-            recipient=message.user.email,
-            subject=email.subject,
-            text=email.text,
-            html=email.html,
-            kind=message.kind,
-            user=message.user,
-            case=message.case,
-            now=now,
-        )
-        if new and message.in_app:
-            db.session.add(
-                Notification(
-                    user_id=message.user.id,
-                    case_id=message.case.id if message.case else None,
-                    kind=message.kind.value,
-                    message=email.subject,
-                    created_at=now,
-                )
+def queue_officer_message(message: OfficerMessage, now: datetime) -> int | None:
+    """Render and queue one message with its in-app notification; its outbox id
+    when it was new (the notification is written only then)."""
+    email = message.build()
+    message_id = insert_message(
+        key=message.key,
+        recipient=message.user.email,
+        subject=email.subject,
+        text=email.text,
+        html=email.html,
+        kind=message.kind,
+        user=message.user,
+        case_id=message.case_id,
+        now=now,
+    )
+    if message_id is not None and message.in_app:
+        db.session.add(
+            Notification(
+                user_id=message.user.id,
+                case_id=message.case_id,
+                kind=message.kind.value,
+                message=email.subject,
+                created_at=now,
             )
-        count += new
+        )
+    return message_id
+
+
+def queue_officer_messages(messages: Sequence[OfficerMessage], now: datetime) -> int:
+    """Queue the messages not queued before; only new messages are rendered, so a
+    job may run every minute cheaply. Returns how many were new."""
+    known = queued_keys(message.key for message in messages)
+    count = sum(
+        queue_officer_message(message, now) is not None
+        for message in messages
+        if message.key not in known
+    )
     db.session.flush()
     return count
 

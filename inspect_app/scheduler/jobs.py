@@ -10,15 +10,15 @@ the evidence sweep and the outbox sender run whenever they are called.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, datetime
-from functools import cache, partial
+from datetime import date, datetime, timedelta
+from functools import partial
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import or_, select
 
-from inspect_app.accounts.models import Office, User
+from inspect_app.accounts.models import User
 from inspect_app.accounts.permissions import Role
 from inspect_app.cases.deadlines import DUE_SOON_WORKING_DAYS, LOCAL_TZ, local_day
 from inspect_app.cases.models import OPEN_STATUSES, Case
@@ -27,14 +27,23 @@ from inspect_app.dbsetup import write_intent
 from inspect_app.deadlines.calendar import WorkingCalendar, load_calendar
 from inspect_app.evidence.sweep import sweep_configured_storage
 from inspect_app.extensions import db
-from inspect_app.notify.emails import digest_email, overdue_email, reminder_email
+from inspect_app.notify.emails import digest_email
 from inspect_app.notify.mailer import SmtpSettings
-from inspect_app.notify.models import MessageKind
+from inspect_app.notify.models import AlertKind, MessageKind
 from inspect_app.notify.services import (
     DeliveryResult,
     OfficerMessage,
     deliver_pending,
     queue_officer_messages,
+    queued_keys,
+)
+from inspect_app.scheduler.alerts import (
+    MAX_LISTED,
+    AlertContext,
+    AlertsQueued,
+    record_overdue,
+    record_reminders,
+    send_new_alerts,
 )
 
 log = logging.getLogger(__name__)
@@ -63,55 +72,6 @@ def in_office_hours(now: datetime, calendar: WorkingCalendar) -> bool:
     return start <= local.hour < end and calendar.is_working_day(local.date())
 
 
-# --- who hears about a case -------------------------------------------------------
-
-
-def _team_leads(team_id: int | None) -> list[User]:
-    if team_id is None:
-        return []
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.team_id == team_id, User.role == Role.TEAM_LEAD.value, User.active)
-            .order_by(User.id)
-        )
-    )
-
-
-def _directors(province_code: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Office, User.office_id == Office.id)
-            .where(
-                Office.province_code == province_code,
-                User.role == Role.DIRECTOR.value,
-                User.active,
-            )
-            .order_by(User.id)
-        )
-    )
-
-
-def _responsible(case: Case, team_leads: Callable[[int | None], list[User]]) -> list[User]:
-    """The assignee, or the team's lead(s) while nobody is assigned."""
-    if case.assignee is not None and case.assignee.active:
-        return [case.assignee]
-    return team_leads(case.team_id)
-
-
-def _open_cases(*conditions) -> list[Case]:
-    return list(
-        db.session.scalars(
-            select(Case)
-            .options(selectinload(Case.assignee))
-            .where(Case.status.in_([s.value for s in OPEN_STATUSES]), Case.next_due.is_not(None))
-            .where(*conditions)
-            .order_by(Case.next_due, Case.id)
-        )
-    )
-
-
 # --- the jobs ---------------------------------------------------------------------
 
 
@@ -125,53 +85,67 @@ def reminder_step(
     return min(reached) if reached else None
 
 
-def queue_deadline_reminders(now: datetime) -> int | None:
-    """One reminder per (case, deadline, N) to whoever is responsible for the case."""
+def reminder_steps(
+    today: date, days: tuple[int, ...], calendar: WorkingCalendar
+) -> dict[int, list[date]]:
+    """The deadlines (today onwards) that have a reminder due today, by step."""
+    steps: dict[int, list[date]] = {}
+    horizon = calendar.add_working_days(today, max(days) + 1)
+    due = today
+    while due < horizon:
+        step = reminder_step(due, today, days, calendar)
+        if step is not None:
+            steps.setdefault(step, []).append(due)
+        due += timedelta(days=1)
+    return steps
+
+
+def _context(now: datetime, calendar: WorkingCalendar) -> AlertContext:
+    after = int(current_app.config["ESCALATE_TO_DIRECTOR_DAYS"])
+    return AlertContext(local_day(now), calendar, after)
+
+
+def queue_deadline_reminders(now: datetime) -> AlertsQueued | None:
+    """Once per (case, deadline, N): to whoever is responsible for the case."""
     calendar = load_calendar()
     if not in_office_hours(now, calendar):
         return None
-    today, days = local_day(now), reminder_days()
+    days = reminder_days()
     if not days:
-        return 0
-    horizon = calendar.add_working_days(today, max(days) + 1)
-    messages, team_leads = [], cache(_team_leads)
-    for case in _open_cases(Case.next_due >= today, Case.next_due < horizon):
-        step = reminder_step(case.next_due, today, days, calendar)
-        if step is None:
-            continue
-        for user in _responsible(case, team_leads):
-            key = f"reminder:case={case.id}:due={case.next_due}:before={step}:user={user.id}"
-            build = partial(reminder_email, user, case, today, calendar)
-            messages.append(OfficerMessage(key, MessageKind.REMINDER, user, case, build))
-    return queue_officer_messages(messages, now)
+        return AlertsQueued()
+    context = _context(now, calendar)
+    record_reminders(reminder_steps(context.today, days, calendar), now)
+    return send_new_alerts([AlertKind.REMINDER], context, now)
 
 
-def queue_overdue_escalations(now: datetime) -> int | None:
+def queue_overdue_escalations(now: datetime) -> AlertsQueued | None:
     """Once per (case, deadline): to the team lead(s) when overdue, and to the
     province's director(s) once ESCALATE_TO_DIRECTOR_DAYS days overdue."""
     calendar = load_calendar()
     if not in_office_hours(now, calendar):
         return None
-    today = local_day(now)
-    after = int(current_app.config["ESCALATE_TO_DIRECTOR_DAYS"])
-    messages, team_leads, directors = [], cache(_team_leads), cache(_directors)
-    for case in _open_cases(Case.next_due < today):
-        days = (today - case.next_due).days
-        prefix = f"case={case.id}:due={case.next_due}"
-        for lead in team_leads(case.team_id):
-            build = partial(overdue_email, lead, case, days)
-            key = f"overdue:{prefix}:user={lead.id}"
-            messages.append(OfficerMessage(key, MessageKind.OVERDUE, lead, case, build))
-        if days < after:
-            continue
-        for director in directors(case.province_code):
-            build = partial(overdue_email, director, case, days, director_after=after)
-            key = f"escalation:{prefix}:user={director.id}"
-            messages.append(OfficerMessage(key, MessageKind.ESCALATION, director, case, build))
-    return queue_officer_messages(messages, now)
+    context = _context(now, calendar)
+    record_overdue(context.today, context.director_after_days, now)
+    return send_new_alerts([AlertKind.OVERDUE, AlertKind.ESCALATION], context, now)
 
 
-def _officers_cases(officer: User, cases: list[Case]) -> list[Case]:
+def _pressing_cases(horizon: date, officers: list[User]) -> list:
+    """Open cases due before ``horizon`` of these officers (assigned, or in a team
+    they lead), in deadline order: the columns a digest shows."""
+    leads_teams = {o.team_id for o in officers if o.role_enum is Role.TEAM_LEAD and o.team_id}
+    mine = Case.assignee_id.in_([officer.id for officer in officers])
+    return db.session.execute(
+        select(Case.id, Case.title, Case.next_due, Case.team_id, Case.assignee_id)
+        .where(
+            Case.status.in_([s.value for s in OPEN_STATUSES]),
+            Case.next_due < horizon,
+            or_(mine, Case.team_id.in_(leads_teams)) if leads_teams else mine,
+        )
+        .order_by(Case.next_due, Case.id)
+    ).all()
+
+
+def _officers_cases(officer: User, cases: list) -> list:
     """An inspector's own cases; a team lead's own and their team's."""
     lead = officer.role_enum is Role.TEAM_LEAD
     return [
@@ -189,21 +163,34 @@ def queue_morning_digests(now: datetime) -> int | None:
     if not in_office_hours(now, calendar) or local.hour < current_app.config["DIGEST_HOUR"]:
         return None
     today = local.date()
-    horizon = calendar.add_working_days(today, DUE_SOON_WORKING_DAYS + 1)
-    pressing = _open_cases(Case.next_due < horizon)
     officers = db.session.scalars(
         select(User)
         .where(User.role.in_([Role.INSPECTOR.value, Role.TEAM_LEAD.value]), User.active)
         .order_by(User.id)
     )
+    keys = {officer: f"digest:user={officer.id}:date={today}" for officer in officers}
+    known = queued_keys(keys.values())
+    waiting = [officer for officer, key in keys.items() if key not in known]
+    if not waiting:
+        return 0
+    horizon = calendar.add_working_days(today, DUE_SOON_WORKING_DAYS + 1)
+    by_team, by_assignee = defaultdict(list), defaultdict(list)
+    for case in _pressing_cases(horizon, waiting):
+        by_team[case.team_id].append(case)
+        by_assignee[case.assignee_id].append(case)
     messages = []
-    for officer in officers:
-        theirs = _officers_cases(officer, pressing)
+    for officer in waiting:
+        candidates = by_team[officer.team_id] + by_assignee[officer.id]
+        theirs = sorted(set(_officers_cases(officer, candidates)), key=lambda c: (c.next_due, c.id))
         if not theirs:
             continue
-        build = partial(digest_email, officer, today, theirs, calendar)
-        key = f"digest:user={officer.id}:date={today}"
-        messages.append(OfficerMessage(key, MessageKind.DIGEST, officer, None, build, False))
+        overdue = sum(1 for case in theirs if case.next_due < today)
+        build = partial(
+            digest_email, officer, today, theirs[:MAX_LISTED], len(theirs), overdue, calendar
+        )
+        messages.append(
+            OfficerMessage(keys[officer], MessageKind.DIGEST, officer, None, build, False)
+        )
     return queue_officer_messages(messages, now)
 
 

@@ -13,7 +13,7 @@ from inspect_app.cases.deadlines import LOCAL_TZ
 from inspect_app.cases.models import Case
 from inspect_app.extensions import db
 from inspect_app.notify.mailer import message_id
-from inspect_app.notify.models import OutboxMessage
+from inspect_app.notify.models import DeadlineAlert, OutboxMessage
 from tests.cases.conftest import make_case, org  # noqa: F401
 from tests.notify.mailbox import Mailbox
 
@@ -83,3 +83,19 @@ def delivered_keys(box: Mailbox) -> Counter:
 def received_for(box: Mailbox, key: str) -> list:
     """What reached the server for one outbox key."""
     return [r for r in box.received if r.message["Message-ID"] == message_id(key, MAIL_FROM)]
+
+
+def alerts_delivered(box: Mailbox, kind: str) -> Counter:
+    """For each alert of ``kind`` — (case id, deadline, step, officer id) — how many
+    e-mails carrying it reached the server."""
+    keys = {row.id: row.key for row in outbox_rows()}
+    delivered = delivered_keys(box)
+    rows = db.session.scalars(select(DeadlineAlert).filter_by(kind=kind).order_by(DeadlineAlert.id))
+    return Counter(
+        {
+            (alert.case_id, alert.due, alert.step, alert.user_id): delivered[
+                keys.get(alert.outbox_message_id)
+            ]
+            for alert in rows
+        }
+    )

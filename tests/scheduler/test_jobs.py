@@ -1,5 +1,6 @@
 """The jobs, driven by `tick(now)` and `scheduler tick --now` against a real SMTP
-server: reminders, escalations and digests arrive once, only on working days."""
+server: reminders, escalations and digests arrive once, only on working days, and
+an officer's new alerts arrive together in one e-mail."""
 
 from __future__ import annotations
 
@@ -8,11 +9,22 @@ from datetime import date, timedelta
 
 import pytest
 from flask_babel import force_locale, ngettext
+from sqlalchemy import select
 
 from inspect_app.cases.workflow import CaseStatus
 from inspect_app.extensions import db
+from inspect_app.notify.models import DeadlineAlert
+from inspect_app.scheduler.alerts import MAX_LISTED
 from inspect_app.scheduler.jobs import tick
-from tests.notify.conftest import at, delivered_keys, outbox_rows, received_for, set_due
+from tests.helpers import login
+from tests.notify.conftest import (
+    alerts_delivered,
+    at,
+    delivered_keys,
+    outbox_rows,
+    received_for,
+    set_due,
+)
 
 S = CaseStatus
 DUE = date(2027, 1, 20)  # a Wednesday: reminders on Fri 15 (3 working days) and Tue 19 (1)
@@ -36,13 +48,13 @@ def test_reminders_three_and_one_working_day_before_arrive_once_each(org, make_c
     _ticks(at(date(2027, 1, 15)))
     _ticks(at(date(2027, 1, 19), 10))
 
-    prefix = f"reminder:case={case.id}:due=2027-01-20"
-    assert _sent(mailbox, "reminder:") == {
-        f"{prefix}:before=3:user={org.inspector.id}": 1,
-        f"{prefix}:before=1:user={org.inspector.id}": 1,
+    assert alerts_delivered(mailbox, "reminder") == {
+        (case.id, DUE, 3, org.inspector.id): 1,
+        (case.id, DUE, 1, org.inspector.id): 1,
     }
     assert set(mailbox.message_ids().values()) == {1}  # nothing at all arrived twice
-    (reminder,) = received_for(mailbox, f"{prefix}:before=3:user={org.inspector.id}")
+    first = outbox_rows(kind="reminder")[0]
+    (reminder,) = received_for(mailbox, first.key)
     assert f"#{case.id}" in reminder.message["Subject"]
     assert f"http://127.0.0.1:5000/cases/{case.id}" in reminder.text
     assert f'href="http://127.0.0.1:5000/cases/{case.id}"' in reminder.html
@@ -70,29 +82,87 @@ def test_emails_are_in_the_officers_language(org, make_case, mailbox):
 def test_an_unassigned_case_reminds_the_team_lead(org, make_case, mailbox):
     case = set_due(make_case(S.ACCEPTED), DUE)
     _ticks(at(date(2027, 1, 15)), times=3)
-    key = f"reminder:case={case.id}:due=2027-01-20:before=3:user={org.lead.id}"
-    assert _sent(mailbox, "reminder:") == {key: 1}
+    assert alerts_delivered(mailbox, "reminder") == {(case.id, DUE, 3, org.lead.id): 1}
     assert outbox_rows(kind="reminder")[0].recipient_user_id == org.lead.id
+
+
+def test_a_deactivated_assignee_is_replaced_by_the_team_lead(org, make_case, mailbox):
+    case = set_due(make_case(S.INVESTIGATING), DUE)
+    org.inspector.active = False
+    db.session.commit()
+    tick(at(date(2027, 1, 15)))
+    assert alerts_delivered(mailbox, "reminder") == {(case.id, DUE, 3, org.lead.id): 1}
 
 
 def test_overdue_goes_to_the_team_lead_then_the_director_after_n_days(
     org, make_case, mailbox, mail_settings
 ):
     mail_settings["ESCALATE_TO_DIRECTOR_DAYS"] = 3
-    case = set_due(make_case(S.INVESTIGATING), date(2027, 1, 18))  # a Monday
-    prefix = f"case={case.id}:due=2027-01-18"
+    due = date(2027, 1, 18)  # a Monday
+    case = set_due(make_case(S.INVESTIGATING), due)
 
     _ticks(at(date(2027, 1, 19)))  # 1 day overdue
     _ticks(at(date(2027, 1, 20)))  # 2 days
-    assert _sent(mailbox, "overdue:") == {f"overdue:{prefix}:user={org.lead.id}": 1}
-    assert _sent(mailbox, "escalation:") == {}
+    assert alerts_delivered(mailbox, "overdue") == {(case.id, due, 0, org.lead.id): 1}
+    assert alerts_delivered(mailbox, "escalation") == {}
 
     _ticks(at(date(2027, 1, 21)))  # 3 days: the province's director
     _ticks(at(date(2027, 1, 25)))
-    assert _sent(mailbox, "escalation:") == {f"escalation:{prefix}:user={org.director.id}": 1}
-    assert _sent(mailbox, "overdue:") == {f"overdue:{prefix}:user={org.lead.id}": 1}
+    assert alerts_delivered(mailbox, "escalation") == {(case.id, due, 0, org.director.id): 1}
+    assert alerts_delivered(mailbox, "overdue") == {(case.id, due, 0, org.lead.id): 1}
+    (escalation,) = mailbox.to(org.director.email)
+    assert f"#{case.id}" in escalation.message["Subject"]
     assert mailbox.to(org.other_director.email) == []
     assert mailbox.to(org.other_lead.email) == []
+
+
+def test_a_new_deadline_is_alerted_again(org, make_case, mailbox):
+    case = set_due(make_case(S.INVESTIGATING), date(2027, 1, 18))
+    tick(at(date(2027, 1, 19)))
+    set_due(case, date(2027, 1, 20))  # extended, and missed again
+    _ticks(at(date(2027, 1, 21)), times=3)
+    assert alerts_delivered(mailbox, "overdue") == {
+        (case.id, date(2027, 1, 18), 0, org.lead.id): 1,
+        (case.id, date(2027, 1, 20), 0, org.lead.id): 1,
+    }
+
+
+def test_an_officer_gets_one_email_listing_all_new_alerts(client, org, make_case, mailbox):
+    org.lead.locale = "en"
+    db.session.commit()
+    cases = [
+        set_due(make_case(S.INVESTIGATING, product=f"Sản phẩm {n}"), date(2027, 1, 11 + n))
+        for n in range(3)
+    ]
+    _ticks(at(date(2027, 1, 19)), times=3)
+
+    (email,) = [r for r in mailbox.to(org.lead.email) if "Overdue" in r.message["Subject"]]
+    assert email.message["Subject"] == "Overdue: 3 cases have passed their deadline"
+    lines = email.text.splitlines()
+    links = [f"http://127.0.0.1:5000/cases/{case.id}" for case in cases]
+    assert [line for line in lines if line in links] == links  # oldest deadline first
+    assert "8 days overdue (11/01/2027)" in email.text
+    for case in cases:
+        assert f'href="http://127.0.0.1:5000/cases/{case.id}"' in email.html
+    (message,) = outbox_rows(kind="overdue")
+    alerts = db.session.scalars(select(DeadlineAlert).filter_by(kind="overdue")).all()
+    assert {alert.outbox_message_id for alert in alerts} == {message.id}
+
+    login(client, org.lead)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert page.count("Overdue: 3 cases have passed their deadline") == 1
+
+
+def test_a_long_list_ends_with_a_link_to_the_queue(org, make_case, mailbox):
+    org.lead.locale = "en"
+    db.session.commit()
+    for n in range(MAX_LISTED + 2):
+        set_due(make_case(S.ACCEPTED, product=f"Hàng {n}"), DUE)
+    tick(at(date(2027, 1, 15)))
+    (email,) = [r for r in mailbox.to(org.lead.email) if "Reminder" in r.message["Subject"]]
+    assert email.message["Subject"] == f"Reminder: {MAX_LISTED + 2} cases are due soon"
+    assert email.text.count("http://127.0.0.1:5000/cases/") == MAX_LISTED
+    assert "… and 2 more cases: see the queue\r\nhttp://127.0.0.1:5000/cases?due=3" in email.text
 
 
 def test_one_digest_per_officer_per_day_and_none_without_pressing_cases(org, make_case, mailbox):
@@ -147,11 +217,10 @@ def test_no_jobs_on_days_off_or_outside_the_hours(org, make_case, mailbox, momen
 def test_the_first_working_day_after_tet_catches_up_with_the_latest_reminder(
     org, make_case, mailbox
 ):
-    case = set_due(make_case(S.INVESTIGATING), date(2027, 2, 11))
-    tick(at(date(2027, 2, 11), 8))
-    assert list(_sent(mailbox, "reminder:")) == [
-        f"reminder:case={case.id}:due=2027-02-11:before=1:user={org.inspector.id}"
-    ]
+    due = date(2027, 2, 11)
+    case = set_due(make_case(S.INVESTIGATING), due)
+    tick(at(due, 8))
+    assert alerts_delivered(mailbox, "reminder") == {(case.id, due, 1, org.inspector.id): 1}
 
 
 def test_smtp_down_during_ticks_loses_nothing_and_sends_once_when_back(org, make_case, mailbox):
@@ -179,12 +248,13 @@ def test_tick_command_takes_vietnam_time_or_an_offset(app, org, make_case, mailb
     result = runner.invoke(args=["scheduler", "tick", "--now", "2027-01-15T08:00"])
     assert result.exit_code == 0, result.output
     assert "tick at 2027-01-15T08:00+07:00" in result.output
-    assert "reminders: 1" in result.output
+    assert "reminders: 1 alert in 1 e-mail" in result.output
     assert "outbox: 3 sent" in result.output  # the reminder and two digests
 
     same = runner.invoke(args=["scheduler", "tick", "--now", "2027-01-15T01:00+00:00"])
-    assert "reminders: 0" in same.output and "outbox: 0 sent" in same.output
-    assert len(_sent(mailbox, f"reminder:case={case.id}")) == 1
+    assert "reminders: 0 alerts in 0 e-mails" in same.output
+    assert "outbox: 0 sent" in same.output
+    assert alerts_delivered(mailbox, "reminder") == {(case.id, DUE, 3, org.inspector.id): 1}
 
     bad = runner.invoke(args=["scheduler", "tick", "--now", "15/01/2027"])
     assert bad.exit_code == 2 and "ISO 8601" in bad.output
