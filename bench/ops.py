@@ -318,14 +318,30 @@ class Bench:
         return results
 
     def _tick(self) -> list[Result]:
-        """The first tick of a working day over every open case, from a clean slate
-        (the bench database's alerts, outbox and notifications are emptied: every
-        overdue case is then news), then repeated ticks at the same moment."""
+        """Three ticks over every open case at 08:30 on working days:
+
+        - catch-up: from a clean slate (the bench database's alerts, outbox and
+          notifications are emptied), so every overdue and due-soon case is news — what
+          a deployment's first day, or a day after a long outage, looks like;
+        - the next working day's first tick: that day's new reminders, overdue cases
+          and escalations, and every officer's digest — the daily load;
+        - repeated ticks the same minute: nothing new to decide.
+        """
         from inspect_app.cases.deadlines import LOCAL_TZ
         from inspect_app.deadlines.calendar import load_calendar
         from inspect_app.extensions import db
         from inspect_app.notify.models import DeadlineAlert, Notification, OutboxMessage
         from inspect_app.scheduler.jobs import tick
+
+        def at_half_past_eight(day):
+            return datetime(day.year, day.month, day.day, 8, 30, tzinfo=LOCAL_TZ)
+
+        def once(name: str, now: datetime) -> Result:
+            start = time.perf_counter()
+            summary = tick(now)
+            result = summarise(name, [time.perf_counter() - start])
+            result.note = f"jobs: {summary}"
+            return judge(result, 2000, None)
 
         with self.app.app_context():
             for model in (DeadlineAlert, Notification, OutboxMessage):
@@ -333,15 +349,13 @@ class Bench:
             db.session.commit()
             calendar = load_calendar()
             day = calendar.next_working_day(datetime.now(LOCAL_TZ).date())
-            now = datetime(day.year, day.month, day.day, 8, 30, tzinfo=LOCAL_TZ)
-            start = time.perf_counter()
-            summary = tick(now)
-            first = summarise("scheduler tick: first of the day", [time.perf_counter() - start])
-            first.note = f"jobs: {summary}"
+            catch_up = once("scheduler tick: catch-up from nothing sent", at_half_past_eight(day))
+            now = at_half_past_eight(calendar.add_working_days(day, 1))
+            daily = once("scheduler tick: first of the next day", now)
             durations = timed(lambda: tick(now + timedelta(minutes=1)), 10, 1, self.budget)
-            repeated = summarise("scheduler tick: repeated", durations)
+            repeated = judge(summarise("scheduler tick: repeated", durations), 2000, None)
             repeated.note = f"jobs: {tick(now + timedelta(minutes=2))}"
-        return [judge(first, 2000, None), judge(repeated, 2000, None)]
+        return [catch_up, daily, repeated]
 
 
 def _todo(name: str, why: str) -> Result:

@@ -53,12 +53,19 @@ class WorkingCalendar:
 
     def __init__(self, overrides: Mapping[date, bool] | None = None) -> None:
         self._overrides = dict(overrides or {})
+        # Answers are fixed for the life of the object; deadline labels ask about
+        # the same few weeks thousands of times (a queue page, the morning digests).
+        self._known: dict[date, bool] = {}
 
     def is_working_day(self, day: date) -> bool:
-        override = self._overrides.get(day)
-        if override is not None:
-            return override
-        return _package_year(day.year).is_working_day(day)
+        known = self._known.get(day)
+        if known is None:
+            override = self._overrides.get(day)
+            known = (
+                override if override is not None else _package_year(day.year).is_working_day(day)
+            )
+            self._known[day] = known
+        return known
 
     def next_working_day(self, day: date) -> date:
         """``day`` itself if it is a working day, else the first working day after it."""

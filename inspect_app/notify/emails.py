@@ -172,13 +172,13 @@ def _case_links(
     cases: Sequence[DueCase], total: int, today: date, calendar: WorkingCalendar, more_url: str
 ) -> list[EmailLink]:
     """A link per listed case with its deadline, then one to the queue for the rest."""
+    details: dict[date, str] = {}  # cases often share a deadline
+    for case in cases:
+        if case.next_due not in details:
+            label = deadline_status(case, today, calendar).label
+            details[case.next_due] = f"{label} ({format_date_vn(case.next_due)})"
     links = [
-        EmailLink(
-            _case_label(case),
-            case_url(case.id),
-            f"{deadline_status(case, today, calendar).label} ({format_date_vn(case.next_due)})",
-        )
-        for case in cases
+        EmailLink(_case_label(case), case_url(case.id), details[case.next_due]) for case in cases
     ]
     if total > len(cases):
         more = total - len(cases)

@@ -16,7 +16,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -139,9 +138,10 @@ class DeadlineAlert(db.Model):
     """That one officer was alerted about one deadline of one case.
 
     The scheduler inserts these set-based (`INSERT … SELECT … ON CONFLICT DO
-    NOTHING`), so deciding again adds nothing, then gathers each officer's new
-    alerts into one e-mail, whose outbox row the alerts point to. `step` is the
-    number of working days before the deadline for a reminder, 0 otherwise.
+    NOTHING RETURNING`), so deciding again adds nothing, then gathers each
+    officer's new alerts into one e-mail, queued in the same transaction with the
+    same `created_at`. `step` is the number of working days before the deadline for
+    a reminder, 0 otherwise.
     """
 
     __tablename__ = "deadline_alerts"
@@ -149,12 +149,6 @@ class DeadlineAlert(db.Model):
         CheckConstraint(_in("kind", AlertKind), name="kind_known"),
         UniqueConstraint(
             "case_id", "due", "kind", "step", "user_id", name="uq_deadline_alerts_once"
-        ),
-        Index(
-            "ix_deadline_alerts_unsent",
-            "user_id",
-            postgresql_where=text("outbox_message_id IS NULL"),
-            sqlite_where=text("outbox_message_id IS NULL"),
         ),
     )
 
@@ -165,4 +159,3 @@ class DeadlineAlert(db.Model):
     step: Mapped[int] = mapped_column(SmallInteger, default=0)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    outbox_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import batched
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -47,6 +47,7 @@ REPORTER_STATUSES = frozenset(
 )
 LIST_LIMIT = 200
 _KEY_CHUNK = 500
+_INSERT_CHUNK = 500  # rows per multi-row INSERT (13 parameters each)
 
 PENDING, SENDING = OutboxStatus.PENDING.value, OutboxStatus.SENDING.value
 
@@ -64,7 +65,7 @@ def dialect_insert() -> Callable:
     raise NotImplementedError(f"the outbox needs INSERT … ON CONFLICT, not on {dialect}")
 
 
-def insert_message(
+def _outbox_row(
     *,
     key: str,
     recipient: str,
@@ -72,32 +73,47 @@ def insert_message(
     text: str,
     html: str,
     kind: MessageKind | str,
-    user: User | None = None,
-    case_id: int | None = None,
+    user: User | None,
+    case_id: int | None,
     now: datetime,
+) -> dict:
+    return {
+        "key": key,
+        "recipient_enc": encrypt_text(recipient),
+        "recipient_user_id": user.id if user else None,
+        "kind": MessageKind(kind).value,
+        "case_id": case_id,
+        "subject": subject[:300],
+        "body_text": text,
+        "body_html": html,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": "",
+        "created_at": now,
+    }
+
+
+def _insert_rows(rows: Sequence[dict]) -> dict[str, int]:
+    """Multi-row INSERT … ON CONFLICT (key) DO NOTHING; the new ids by key."""
+    ids: dict[str, int] = {}
+    for chunk in batched(rows, _INSERT_CHUNK):
+        statement = (
+            dialect_insert()(OutboxMessage)
+            .values(list(chunk))
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(OutboxMessage.id, OutboxMessage.key)
+        )
+        ids.update({key: message_id for message_id, key in db.session.execute(statement)})
+    return ids
+
+
+def insert_message(
+    *, user: User | None = None, case_id: int | None = None, **message
 ) -> int | None:
     """Add the message unless its key is already queued; its id when it was new."""
-    statement = (
-        dialect_insert()(OutboxMessage)
-        .values(
-            key=key,
-            recipient_enc=encrypt_text(recipient),
-            recipient_user_id=user.id if user else None,
-            kind=MessageKind(kind).value,
-            case_id=case_id,
-            subject=subject[:300],
-            body_text=text,
-            body_html=html,
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            last_error="",
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(OutboxMessage.id)
-    )
-    return db.session.scalar(statement)
+    row = _outbox_row(user=user, case_id=case_id, **message)
+    return _insert_rows([row]).get(row["key"])
 
 
 def queue_message(*, case: Case | None = None, **message) -> bool:
@@ -127,45 +143,47 @@ class OfficerMessage:
     in_app: bool = True
 
 
-def queue_officer_message(message: OfficerMessage, now: datetime) -> int | None:
-    """Render and queue one message with its in-app notification; its outbox id
-    when it was new (the notification is written only then)."""
-    email = message.build()
-    message_id = insert_message(
-        key=message.key,
-        recipient=message.user.email,
-        subject=email.subject,
-        text=email.text,
-        html=email.html,
-        kind=message.kind,
-        user=message.user,
-        case_id=message.case_id,
-        now=now,
-    )
-    if message_id is not None and message.in_app:
-        db.session.add(
-            Notification(
-                user_id=message.user.id,
+def insert_officer_messages(messages: Sequence[OfficerMessage], now: datetime) -> dict[str, int]:
+    """Render the messages and queue them in a few statements, each new one with its
+    in-app notification; returns the outbox ids of the new ones by key."""
+    rendered = [(message, message.build()) for message in messages]
+    ids = _insert_rows(
+        [
+            _outbox_row(
+                key=message.key,
+                recipient=message.user.email,
+                subject=email.subject,
+                text=email.text,
+                html=email.html,
+                kind=message.kind,
+                user=message.user,
                 case_id=message.case_id,
-                kind=message.kind.value,
-                message=email.subject,
-                created_at=now,
+                now=now,
             )
-        )
-    return message_id
+            for message, email in rendered
+        ]
+    )
+    notifications = [
+        {
+            "user_id": message.user.id,
+            "case_id": message.case_id,
+            "kind": message.kind.value,
+            "message": email.subject,
+            "created_at": now,
+        }
+        for message, email in rendered
+        if message.in_app and message.key in ids
+    ]
+    if notifications:
+        db.session.execute(insert(Notification), notifications)
+    return ids
 
 
 def queue_officer_messages(messages: Sequence[OfficerMessage], now: datetime) -> int:
     """Queue the messages not queued before; only new messages are rendered, so a
     job may run every minute cheaply. Returns how many were new."""
     known = queued_keys(message.key for message in messages)
-    count = sum(
-        queue_officer_message(message, now) is not None
-        for message in messages
-        if message.key not in known
-    )
-    db.session.flush()
-    return count
+    return len(insert_officer_messages([m for m in messages if m.key not in known], now))
 
 
 def queue_reporter_updates(case: Case, now: datetime) -> int:

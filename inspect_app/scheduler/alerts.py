@@ -1,23 +1,23 @@
 """Deadline alerts, decided in the database and sent one e-mail per officer.
 
 Which officer must hear about which deadline is one `INSERT … SELECT … ON CONFLICT
-DO NOTHING` per rule over every open case: the unique (case, deadline, kind, step,
-officer) of `deadline_alerts` makes deciding again a no-op, however many ticks or
-processes run. The new alerts (those no e-mail carries yet) are then gathered per
+DO NOTHING RETURNING` per rule over every open case: the unique (case, deadline,
+kind, step, officer) of `deadline_alerts` makes deciding again a no-op, however
+many ticks or processes run. The new alerts it returns are then gathered per
 officer and kind into one e-mail listing the cases, so a lead with forty cases
-falling overdue overnight gets one message, not forty; the alerts point to it.
-Both happen in the job's transaction: alerts and their e-mail commit together.
+falling overdue overnight gets one message, not forty. Both happen in the job's
+transaction: alerts and their e-mail commit together, with the same `created_at`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import groupby
+from itertools import batched, groupby
 from typing import NamedTuple
 
-from sqlalchemy import Select, and_, literal, or_, select, update
+from sqlalchemy import Select, and_, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from inspect_app.accounts.models import Office, User
@@ -34,7 +34,7 @@ from inspect_app.notify.emails import (
     reminder_list_email,
 )
 from inspect_app.notify.models import AlertKind, DeadlineAlert, MessageKind
-from inspect_app.notify.services import OfficerMessage, dialect_insert, queue_officer_message
+from inspect_app.notify.services import OfficerMessage, dialect_insert, insert_officer_messages
 
 # An e-mail lists this many cases, then links to the queue for the rest.
 MAX_LISTED = 25
@@ -124,33 +124,50 @@ def _to_directors(kind: AlertKind, now: datetime, *conditions) -> Select:
     )
 
 
-def _insert_alerts(query: Select) -> None:
+class NewAlert(NamedTuple):
+    id: int
+    case_id: int
+    due: date
+    kind: str
+    user_id: int
+
+
+def _insert_alerts(query: Select) -> list[NewAlert]:
     statement = (
         dialect_insert()(DeadlineAlert)
         .from_select(_ALERT_COLUMNS, query)
         .on_conflict_do_nothing(index_elements=_UNIQUE)
+        .returning(
+            DeadlineAlert.id,
+            DeadlineAlert.case_id,
+            DeadlineAlert.due,
+            DeadlineAlert.kind,
+            DeadlineAlert.user_id,
+        )
     )
-    db.session.execute(statement)
+    return [NewAlert(*row) for row in db.session.execute(statement)]
 
 
-def record_reminders(steps: dict[int, list[date]], now: datetime) -> None:
+def record_reminders(steps: dict[int, list[date]], now: datetime) -> list[NewAlert]:
     """Reminders for cases due on the given days, ``steps`` working days before:
     to the assignee, or to the team lead(s) of a case nobody is assigned to."""
+    new = []
     for step, days in steps.items():
         due_then = Case.next_due.in_(days)
-        _insert_alerts(_to_assignees(AlertKind.REMINDER, step, now, due_then))
-        _insert_alerts(
+        new += _insert_alerts(_to_assignees(AlertKind.REMINDER, step, now, due_then))
+        new += _insert_alerts(
             _to_team_leads(AlertKind.REMINDER, step, now, due_then, unassigned_only=True)
         )
+    return new
 
 
-def record_overdue(today: date, director_after_days: int, now: datetime) -> None:
+def record_overdue(today: date, director_after_days: int, now: datetime) -> list[NewAlert]:
     """Every overdue case to its team lead(s); to the province's director(s) once
     ``director_after_days`` days overdue."""
     overdue = Case.next_due < today
-    _insert_alerts(_to_team_leads(AlertKind.OVERDUE, 0, now, overdue, unassigned_only=False))
+    new = _insert_alerts(_to_team_leads(AlertKind.OVERDUE, 0, now, overdue, unassigned_only=False))
     escalated = Case.next_due <= today - timedelta(days=director_after_days)
-    _insert_alerts(_to_directors(AlertKind.ESCALATION, now, escalated))
+    return new + _insert_alerts(_to_directors(AlertKind.ESCALATION, now, escalated))
 
 
 # --- telling, one e-mail per officer and kind ----------------------------------------
@@ -171,80 +188,62 @@ class AlertContext:
     director_after_days: int
 
 
-def _new_alerts(kinds: Iterable[AlertKind]):
-    return db.session.execute(
-        select(
-            DeadlineAlert.id.label("alert_id"),
-            DeadlineAlert.user_id,
-            DeadlineAlert.kind,
-            Case.id,
-            Case.title,
-            DeadlineAlert.due,
-        )
-        .join(Case, Case.id == DeadlineAlert.case_id)
-        .where(
-            DeadlineAlert.outbox_message_id.is_(None),
-            DeadlineAlert.kind.in_([kind.value for kind in kinds]),
-        )
-        .order_by(DeadlineAlert.user_id, DeadlineAlert.kind, DeadlineAlert.due, Case.id)
-    ).all()
+def case_titles(case_ids: set[int]) -> dict[int, str]:
+    titles: dict[int, str] = {}
+    for chunk in batched(sorted(case_ids), 1000):
+        rows = db.session.execute(select(Case.id, Case.title).where(Case.id.in_(chunk)))
+        titles.update({case_id: title for case_id, title in rows})
+    return titles
 
 
 def _email(
-    user: User, kind: AlertKind, cases: Sequence[AlertedCase], context: AlertContext
+    user: User, kind: AlertKind, cases: Sequence[AlertedCase], total: int, context: AlertContext
 ) -> Callable[[], Email]:
     """A builder of the e-mail: the single-case wording when there is one case."""
     after = context.director_after_days if kind is AlertKind.ESCALATION else 0
-    if len(cases) == 1:
+    if total == 1:
         case = db.session.get(Case, cases[0].id)
         if kind is AlertKind.REMINDER:
             return lambda: reminder_email(user, case, context.today, context.calendar)
         days = (context.today - cases[0].next_due).days
         return lambda: overdue_email(user, case, days, director_after=after)
-    listed = cases[:MAX_LISTED]
     if kind is AlertKind.REMINDER:
-        return lambda: reminder_list_email(
-            user, listed, len(cases), context.today, context.calendar
-        )
+        return lambda: reminder_list_email(user, cases, total, context.today, context.calendar)
     return lambda: overdue_list_email(
-        user, listed, len(cases), context.today, context.calendar, director_after=after
+        user, cases, total, context.today, context.calendar, director_after=after
     )
 
 
-def send_new_alerts(
-    kinds: Iterable[AlertKind], context: AlertContext, now: datetime
-) -> AlertsQueued:
-    """One e-mail (and in-app notification) per officer and kind for the alerts no
-    e-mail carries yet; the alerts then point to it."""
-    rows = _new_alerts(kinds)
-    users = {
-        user.id: user
-        for user in db.session.scalars(
-            select(User).where(User.id.in_(sorted({r.user_id for r in rows})))
-        )
-    }
-    result = AlertsQueued(alerts=len(rows))
-    for (user_id, kind), group in groupby(rows, key=lambda r: (r.user_id, r.kind)):
-        alerts = list(group)
-        cases = [AlertedCase(r.id, r.title, r.due) for r in alerts]
-        alert_kind = AlertKind(kind)
-        message = OfficerMessage(
-            key=f"{kind}:user={user_id}:alert={alerts[0].alert_id}",
-            kind=MessageKind(kind),
-            user=users[user_id],
-            case_id=cases[0].id if len(cases) == 1 else None,
-            build=_email(users[user_id], alert_kind, cases, context),
-        )
-        message_id = queue_officer_message(message, now)
-        db.session.execute(
-            update(DeadlineAlert)
-            .where(
-                DeadlineAlert.user_id == user_id,
-                DeadlineAlert.kind == kind,
-                DeadlineAlert.outbox_message_id.is_(None),
+def send_alerts(alerts: list[NewAlert], context: AlertContext, now: datetime) -> AlertsQueued:
+    """One e-mail (and in-app notification) per officer and kind for new alerts,
+    listing the cases by deadline (at most MAX_LISTED of them)."""
+    alerts = sorted(alerts, key=lambda a: (a.user_id, a.kind, a.due, a.case_id))
+    groups = [
+        (user_id, AlertKind(kind), list(group))
+        for (user_id, kind), group in groupby(alerts, key=lambda a: (a.user_id, a.kind))
+    ]
+    users = (
+        {
+            user.id: user
+            for user in db.session.scalars(
+                select(User).where(User.id.in_(sorted({a.user_id for a in alerts})))
             )
-            .values(outbox_message_id=message_id)
-            .execution_options(synchronize_session=False)
+        }
+        if alerts
+        else {}
+    )
+    titles = case_titles({a.case_id for _user, _kind, group in groups for a in group[:MAX_LISTED]})
+    messages = []
+    for user_id, kind, group in groups:
+        listed = [AlertedCase(a.case_id, titles[a.case_id], a.due) for a in group[:MAX_LISTED]]
+        messages.append(
+            OfficerMessage(
+                key=f"{kind}:user={user_id}:alert={min(a.id for a in group)}",
+                kind=MessageKind(kind),
+                user=users[user_id],
+                case_id=listed[0].id if len(group) == 1 else None,
+                build=_email(users[user_id], kind, listed, len(group), context),
+            )
         )
-        result.emails += 1
-    return result
+    insert_officer_messages(messages, now)
+    return AlertsQueued(alerts=len(alerts), emails=len(messages))

@@ -29,7 +29,7 @@ from inspect_app.evidence.sweep import sweep_configured_storage
 from inspect_app.extensions import db
 from inspect_app.notify.emails import digest_email
 from inspect_app.notify.mailer import SmtpSettings
-from inspect_app.notify.models import AlertKind, MessageKind
+from inspect_app.notify.models import MessageKind
 from inspect_app.notify.services import (
     DeliveryResult,
     OfficerMessage,
@@ -40,10 +40,12 @@ from inspect_app.notify.services import (
 from inspect_app.scheduler.alerts import (
     MAX_LISTED,
     AlertContext,
+    AlertedCase,
     AlertsQueued,
+    case_titles,
     record_overdue,
     record_reminders,
-    send_new_alerts,
+    send_alerts,
 )
 
 log = logging.getLogger(__name__)
@@ -114,8 +116,8 @@ def queue_deadline_reminders(now: datetime) -> AlertsQueued | None:
     if not days:
         return AlertsQueued()
     context = _context(now, calendar)
-    record_reminders(reminder_steps(context.today, days, calendar), now)
-    return send_new_alerts([AlertKind.REMINDER], context, now)
+    new = record_reminders(reminder_steps(context.today, days, calendar), now)
+    return send_alerts(new, context, now)
 
 
 def queue_overdue_escalations(now: datetime) -> AlertsQueued | None:
@@ -125,17 +127,17 @@ def queue_overdue_escalations(now: datetime) -> AlertsQueued | None:
     if not in_office_hours(now, calendar):
         return None
     context = _context(now, calendar)
-    record_overdue(context.today, context.director_after_days, now)
-    return send_new_alerts([AlertKind.OVERDUE, AlertKind.ESCALATION], context, now)
+    new = record_overdue(context.today, context.director_after_days, now)
+    return send_alerts(new, context, now)
 
 
 def _pressing_cases(horizon: date, officers: list[User]) -> list:
     """Open cases due before ``horizon`` of these officers (assigned, or in a team
-    they lead), in deadline order: the columns a digest shows."""
+    they lead), in deadline order; titles come later, for the listed ones only."""
     leads_teams = {o.team_id for o in officers if o.role_enum is Role.TEAM_LEAD and o.team_id}
     mine = Case.assignee_id.in_([officer.id for officer in officers])
     return db.session.execute(
-        select(Case.id, Case.title, Case.next_due, Case.team_id, Case.assignee_id)
+        select(Case.id, Case.next_due, Case.team_id, Case.assignee_id)
         .where(
             Case.status.in_([s.value for s in OPEN_STATUSES]),
             Case.next_due < horizon,
@@ -145,14 +147,14 @@ def _pressing_cases(horizon: date, officers: list[User]) -> list:
     ).all()
 
 
-def _officers_cases(officer: User, cases: list) -> list:
-    """An inspector's own cases; a team lead's own and their team's."""
-    lead = officer.role_enum is Role.TEAM_LEAD
-    return [
-        case
-        for case in cases
-        if case.assignee_id == officer.id or (lead and case.team_id == officer.team_id)
-    ]
+def _officers_cases(officer: User, by_team: dict, by_assignee: dict) -> list:
+    """An inspector's own cases; a team lead's own and their team's (deadline order)."""
+    own = by_assignee.get(officer.id, [])
+    if officer.role_enum is not Role.TEAM_LEAD:
+        return own
+    team = by_team.get(officer.team_id, [])
+    elsewhere = [case for case in own if case.team_id != officer.team_id]
+    return sorted(team + elsewhere, key=lambda c: (c.next_due, c.id)) if elsewhere else team
 
 
 def queue_morning_digests(now: datetime) -> int | None:
@@ -178,16 +180,16 @@ def queue_morning_digests(now: datetime) -> int | None:
     for case in _pressing_cases(horizon, waiting):
         by_team[case.team_id].append(case)
         by_assignee[case.assignee_id].append(case)
-    messages = []
+    theirs = {}
     for officer in waiting:
-        candidates = by_team[officer.team_id] + by_assignee[officer.id]
-        theirs = sorted(set(_officers_cases(officer, candidates)), key=lambda c: (c.next_due, c.id))
-        if not theirs:
-            continue
-        overdue = sum(1 for case in theirs if case.next_due < today)
-        build = partial(
-            digest_email, officer, today, theirs[:MAX_LISTED], len(theirs), overdue, calendar
-        )
+        if cases := _officers_cases(officer, by_team, by_assignee):
+            theirs[officer] = cases
+    titles = case_titles({case.id for cases in theirs.values() for case in cases[:MAX_LISTED]})
+    messages = []
+    for officer, cases in theirs.items():
+        listed = [AlertedCase(c.id, titles[c.id], c.next_due) for c in cases[:MAX_LISTED]]
+        overdue = sum(1 for case in cases if case.next_due < today)
+        build = partial(digest_email, officer, today, listed, len(cases), overdue, calendar)
         messages.append(
             OfficerMessage(keys[officer], MessageKind.DIGEST, officer, None, build, False)
         )

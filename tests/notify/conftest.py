@@ -3,6 +3,7 @@ on loopback with the app configured to use it, and helpers to read the outbox.""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, date, datetime
 
@@ -87,15 +88,19 @@ def received_for(box: Mailbox, key: str) -> list:
 
 def alerts_delivered(box: Mailbox, kind: str) -> Counter:
     """For each alert of ``kind`` — (case id, deadline, step, officer id) — how many
-    e-mails carrying it reached the server."""
-    keys = {row.id: row.key for row in outbox_rows()}
+    e-mails naming its case reached its officer: those queued with the alert."""
+    messages = outbox_rows(kind=kind)
     delivered = delivered_keys(box)
     rows = db.session.scalars(select(DeadlineAlert).filter_by(kind=kind).order_by(DeadlineAlert.id))
     return Counter(
         {
-            (alert.case_id, alert.due, alert.step, alert.user_id): delivered[
-                keys.get(alert.outbox_message_id)
-            ]
+            (alert.case_id, alert.due, alert.step, alert.user_id): sum(
+                delivered[message.key]
+                for message in messages
+                if message.recipient_user_id == alert.user_id
+                and message.created_at == alert.created_at
+                and re.search(rf"/cases/{alert.case_id}$", message.body_text, re.MULTILINE)
+            )
             for alert in rows
         }
     )

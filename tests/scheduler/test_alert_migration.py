@@ -69,7 +69,7 @@ def test_alerts_sent_under_the_old_keys_are_not_sent_again(org, make_case, mailb
         0,
         org.lead.id,
     )
-    assert alert.outbox_message_id == message.id
+    assert alert.created_at == message.created_at
 
     tick(at(date(2027, 1, 20)))
     assert [row.key for row in outbox_rows(kind="overdue")] == [old]

@@ -146,7 +146,9 @@ def test_an_officer_gets_one_email_listing_all_new_alerts(client, org, make_case
         assert f'href="http://127.0.0.1:5000/cases/{case.id}"' in email.html
     (message,) = outbox_rows(kind="overdue")
     alerts = db.session.scalars(select(DeadlineAlert).filter_by(kind="overdue")).all()
-    assert {alert.outbox_message_id for alert in alerts} == {message.id}
+    assert {(alert.case_id, alert.created_at) for alert in alerts} == {
+        (case.id, message.created_at) for case in cases
+    }
 
     login(client, org.lead)
     page = client.get("/notifications").get_data(as_text=True)
