@@ -86,6 +86,8 @@ DATABASE_ONLY_INDEXES = frozenset(
         "ix_cases_province_search_trgm",
         "ix_cases_resolved_stats",
         "ix_cases_received_stats",
+        # The scheduler's rules over open cases by deadline (migration 6d3bb988d5fa).
+        "ix_cases_open_due_cover",
     }
 )
 

@@ -177,8 +177,12 @@ def _case_links(
         if case.next_due not in details:
             label = deadline_status(case, today, calendar).label
             details[case.next_due] = f"{label} ({format_date_vn(case.next_due)})"
+    label = _("Case #%(id)d “%(title)s”")  # translated once, formatted per case
     links = [
-        EmailLink(_case_label(case), case_url(case.id), details[case.next_due]) for case in cases
+        EmailLink(
+            label % {"id": case.id, "title": case.title}, case_url(case.id), details[case.next_due]
+        )
+        for case in cases
     ]
     if total > len(cases):
         more = total - len(cases)

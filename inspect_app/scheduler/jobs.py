@@ -12,11 +12,14 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, select, union
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import aliased
 
 from inspect_app.accounts.models import User
 from inspect_app.accounts.permissions import Role
@@ -131,30 +134,52 @@ def queue_overdue_escalations(now: datetime) -> AlertsQueued | None:
     return send_alerts(new, context, now)
 
 
-def _pressing_cases(horizon: date, officers: list[User]) -> list:
-    """Open cases due before ``horizon`` of these officers (assigned, or in a team
-    they lead), in deadline order; titles come later, for the listed ones only."""
-    leads_teams = {o.team_id for o in officers if o.role_enum is Role.TEAM_LEAD and o.team_id}
-    mine = Case.assignee_id.in_([officer.id for officer in officers])
-    return db.session.execute(
-        select(Case.id, Case.next_due, Case.team_id, Case.assignee_id)
-        .where(
-            Case.status.in_([s.value for s in OPEN_STATUSES]),
-            Case.next_due < horizon,
-            or_(mine, Case.team_id.in_(leads_teams)) if leads_teams else mine,
-        )
-        .order_by(Case.next_due, Case.id)
-    ).all()
+@dataclass
+class DigestList:
+    """An officer's pressing cases: the first MAX_LISTED in deadline order, how
+    many there are, and how many of them are overdue."""
+
+    first: list = field(default_factory=list)
+    total: int = 0
+    overdue: int = 0
 
 
-def _officers_cases(officer: User, by_team: dict, by_assignee: dict) -> list:
-    """An inspector's own cases; a team lead's own and their team's (deadline order)."""
-    own = by_assignee.get(officer.id, [])
-    if officer.role_enum is not Role.TEAM_LEAD:
-        return own
-    team = by_team.get(officer.team_id, [])
-    elsewhere = [case for case in own if case.team_id != officer.team_id]
-    return sorted(team + elsewhere, key=lambda c: (c.next_due, c.id)) if elsewhere else team
+def _digest_lists(today: date, horizon: date, officers: list[User]) -> dict[int, DigestList]:
+    """Open cases due before ``horizon`` per officer — assigned to them, or in the
+    team they lead — ranked and counted in the database."""
+    ids = [officer.id for officer in officers]
+    pressing = (Case.status.in_([s.value for s in OPEN_STATUSES]), Case.next_due < horizon)
+    lead = aliased(User)
+    both = union(
+        select(Case.assignee_id.label("officer_id"), Case.id.label("case_id"), Case.next_due).where(
+            *pressing, Case.assignee_id.in_(ids)
+        ),
+        select(lead.id, Case.id, Case.next_due)
+        .join(lead, and_(lead.team_id == Case.team_id, lead.role == Role.TEAM_LEAD.value))
+        .where(*pressing, lead.id.in_(ids)),
+    ).subquery()
+    per_officer = {"partition_by": both.c.officer_id}
+    ranked = select(
+        both,
+        func.row_number()
+        .over(**per_officer, order_by=(both.c.next_due, both.c.case_id))
+        .label("position"),
+        func.count().over(**per_officer).label("total"),
+        func.sum(sql_case((both.c.next_due < today, 1), else_=0))
+        .over(**per_officer)
+        .label("overdue"),
+    ).subquery()
+    rows = db.session.execute(
+        select(ranked)
+        .where(ranked.c.position <= MAX_LISTED)
+        .order_by(ranked.c.officer_id, ranked.c.position)
+    )
+    lists: dict[int, DigestList] = defaultdict(DigestList)
+    for row in rows:
+        digest = lists[row.officer_id]
+        digest.first.append(row)
+        digest.total, digest.overdue = row.total, row.overdue
+    return lists
 
 
 def queue_morning_digests(now: datetime) -> int | None:
@@ -176,20 +201,16 @@ def queue_morning_digests(now: datetime) -> int | None:
     if not waiting:
         return 0
     horizon = calendar.add_working_days(today, DUE_SOON_WORKING_DAYS + 1)
-    by_team, by_assignee = defaultdict(list), defaultdict(list)
-    for case in _pressing_cases(horizon, waiting):
-        by_team[case.team_id].append(case)
-        by_assignee[case.assignee_id].append(case)
-    theirs = {}
-    for officer in waiting:
-        if cases := _officers_cases(officer, by_team, by_assignee):
-            theirs[officer] = cases
-    titles = case_titles({case.id for cases in theirs.values() for case in cases[:MAX_LISTED]})
+    lists = _digest_lists(today, horizon, waiting)
+    titles = case_titles({row.case_id for digest in lists.values() for row in digest.first})
     messages = []
-    for officer, cases in theirs.items():
-        listed = [AlertedCase(c.id, titles[c.id], c.next_due) for c in cases[:MAX_LISTED]]
-        overdue = sum(1 for case in cases if case.next_due < today)
-        build = partial(digest_email, officer, today, listed, len(cases), overdue, calendar)
+    for officer in waiting:
+        if (digest := lists.get(officer.id)) is None:
+            continue
+        listed = [AlertedCase(r.case_id, titles[r.case_id], r.next_due) for r in digest.first]
+        build = partial(
+            digest_email, officer, today, listed, digest.total, digest.overdue, calendar
+        )
         messages.append(
             OfficerMessage(keys[officer], MessageKind.DIGEST, officer, None, build, False)
         )
