@@ -3,6 +3,7 @@ calendar on every transition, and described for people ("còn 3 ngày làm việ
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -13,9 +14,10 @@ from flask_babel import ngettext
 from inspect_app.cases.models import Case
 from inspect_app.cases.workflow import CaseStatus
 from inspect_app.deadlines.calendar import WorkingCalendar, load_calendar
-from inspect_app.deadlines.models import DeadlinePolicy
+from inspect_app.deadlines.models import CalendarOverride, DeadlinePolicy
 from inspect_app.deadlines.services import active_policy, compute
 from inspect_app.extensions import db
+from inspect_app.geo.cache import cached, watch
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DUE_SOON_WORKING_DAYS = 3
@@ -73,21 +75,47 @@ class DeadlineStatus:
     working_days_left: int | None
 
 
+NO_DEADLINE = DeadlineStatus("none", "", None)
+
+
 def deadline_status(
     case: Case, today: date | None = None, calendar: WorkingCalendar | None = None
 ) -> DeadlineStatus:
     if case.next_due is None:
-        return DeadlineStatus("none", "", None)
+        return NO_DEADLINE
     today = today or datetime.now(LOCAL_TZ).date()
-    calendar = calendar or load_calendar()
-    if today > case.next_due:
-        days = (today - case.next_due).days
+    return due_status(case.next_due, today, calendar or load_calendar())
+
+
+def due_status(due: date, today: date, calendar: WorkingCalendar) -> DeadlineStatus:
+    if today > due:
+        days = (today - due).days
         return DeadlineStatus(
             "overdue", ngettext("%(num)d day overdue", "%(num)d days overdue", days), -days
         )
-    left = calendar.working_days_between(today, case.next_due)
+    left = calendar.working_days_between(today, due)
     level = "soon" if left <= DUE_SOON_WORKING_DAYS else "ok"
     if left == 0:
         return DeadlineStatus(level, str(_l("due today")), 0)
     label = ngettext("%(num)d working day left", "%(num)d working days left", left)
     return DeadlineStatus(level, label, left)
+
+
+def due_statuses(
+    dues: Iterable[date | None], today: date, calendar: WorkingCalendar
+) -> dict[date | None, DeadlineStatus]:
+    """The status of each distinct due date (a queue page sorted by deadline has
+    many cases due the same day)."""
+    return {
+        due: NO_DEADLINE if due is None else due_status(due, today, calendar) for due in set(dues)
+    }
+
+
+def display_calendar() -> WorkingCalendar:
+    """The calendar for showing and filtering deadlines, kept per process like other
+    reference data (overrides change through `flask deadlines` and `refdata load`).
+    Deadlines are computed with `load_calendar()`, always current."""
+    return cached("calendar", load_calendar)
+
+
+watch(CalendarOverride)

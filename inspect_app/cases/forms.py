@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from wtforms import (
     DateField,
     FileField,
@@ -25,6 +26,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import Select, html_params
 
 from inspect_app.cases.models import Outcome, RejectReason, TransferDestination
 from inspect_app.core.forms import BaseForm
@@ -161,6 +163,41 @@ _PLAUSIBLE_DATE = DateRange(
 )
 
 
+def _option(value, label, selected: bool) -> str:
+    value = str(value) if isinstance(value, bool) else value
+    attributes = f'selected value="{escape(value)}"' if selected else f'value="{escape(value)}"'
+    return f"<option {attributes}>{escape(label or value)}</option>"
+
+
+class QuickSelect(Select):
+    """WTForms' `<select>` markup, without building an object per option: a ward
+    filter has up to a few hundred options. Choices must be plain `SelectChoice`s
+    (no groups, no attributes per option)."""
+
+    def __call__(self, field: SelectField, **kwargs) -> Markup:
+        kwargs.setdefault("id", field.id)
+        for flag in dir(field.flags):
+            if flag in self.validation_attrs and flag not in kwargs:
+                kwargs[flag] = getattr(field.flags, flag)
+        options = "".join(
+            _option(c.value, c.label, field.coerce(c.value) == field.data) for c in field.choices
+        )
+        # Every value and label went through `escape`, as in WTForms' own widget.
+        select = f"<select {html_params(name=field.name, **kwargs)}>{options}</select>"
+        return Markup(select)  # noqa: S704
+
+
+class QuickSelectField(SelectField):
+    """A `SelectField` of plain `SelectChoice`s, rendered and checked in one pass."""
+
+    widget = QuickSelect()
+
+    def pre_validate(self, form) -> None:
+        if self.process_errors or any(self.coerce(c.value) == self.data for c in self.choices):
+            return
+        raise ValidationError(self.invalid_choice_message or self.gettext("Not a valid choice."))
+
+
 class QueueFilterForm(BaseForm):
     """The queue's filters (GET, no CSRF: it changes nothing)."""
 
@@ -168,19 +205,19 @@ class QueueFilterForm(BaseForm):
         csrf = False
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
-    status = SelectField(_l("State"), validators=[Optional()])
-    category = SelectField(_l("Category"), coerce=_optional_int, validators=[Optional()])
-    ward = SelectField(_l("Commune or ward"), coerce=_optional_int, validators=[Optional()])
-    source = SelectField(_l("Source"), validators=[Optional()])
-    kind = SelectField(_l("Kind"), validators=[Optional()])
-    assignee = SelectField(_l("Assigned to"), validators=[Optional()])
-    due = SelectField(_l("Deadline"), validators=[Optional()])
+    status = QuickSelectField(_l("State"), validators=[Optional()])
+    category = QuickSelectField(_l("Category"), coerce=_optional_int, validators=[Optional()])
+    ward = QuickSelectField(_l("Commune or ward"), coerce=_optional_int, validators=[Optional()])
+    source = QuickSelectField(_l("Source"), validators=[Optional()])
+    kind = QuickSelectField(_l("Kind"), validators=[Optional()])
+    assignee = QuickSelectField(_l("Assigned to"), validators=[Optional()])
+    due = QuickSelectField(_l("Deadline"), validators=[Optional()])
     received_from = DateField(_l("Received from"), validators=[Optional(), _PLAUSIBLE_DATE])
     received_to = DateField(_l("Received until"), validators=[Optional(), _PLAUSIBLE_DATE])
-    sort = SelectField(_l("Sort by"), validators=[Optional()])
+    sort = QuickSelectField(_l("Sort by"), validators=[Optional()])
 
 
 class BulkAssignForm(BaseForm):
     case_ids = SelectMultipleField(_l("Cases"), coerce=int, validate_choice=False)
-    assignee = SelectField(_l("Inspector"), coerce=int, validators=[DataRequired()])
+    assignee = QuickSelectField(_l("Inspector"), coerce=int, validators=[DataRequired()])
     submit = SubmitField(_l("Assign selected"))

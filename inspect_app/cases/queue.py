@@ -13,8 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Row, Select, and_, func, select, tuple_
 
 from inspect_app.accounts.models import User
 from inspect_app.cases.access import MAX_ID, case_scope
@@ -44,9 +43,24 @@ class QueueFilters:
     sort: str = "deadline"
 
 
+# A queue row: what the table shows and the cursors need, the assignee's name joined
+# in (rows, not ORM objects: a page is read, never changed).
+ROW_COLUMNS = (
+    Case.id,
+    Case.status,
+    Case.title,
+    Case.category_id,
+    Case.received_at,
+    Case.last_activity_at,
+    Case.next_due,
+    User.full_name.label("assignee_name"),
+    User.email.label("assignee_email"),
+)
+
+
 @dataclass
 class QueuePage:
-    cases: list[Case]
+    cases: list[Row]  # of ROW_COLUMNS
     next_cursor: str | None
     counts: dict[str, int]
 
@@ -94,7 +108,7 @@ def _sort_columns(sort: str):
     return [Case.last_activity_at.desc(), Case.id.desc()]
 
 
-def _cursor_value(case: Case, sort: str) -> list:
+def _cursor_value(case: Row, sort: str) -> list:
     if sort == "age":
         return [case.received_at.isoformat(), case.id]
     if sort == "activity":
@@ -150,13 +164,13 @@ def _keyset(sort: str, cursor: list) -> _After:
     return _After(tuple_(Case.next_due, Case.id) > (date.fromisoformat(key), ident))
 
 
-def _rows(query: Select, sort: str, after: _After | None, limit: int) -> list[Case]:
+def _rows(query: Select, sort: str, after: _After | None, limit: int, undated: bool) -> list[Row]:
     """One page in the sort order.
 
     By deadline, `ORDER BY next_due NULLS LAST, id` runs as two index range scans —
-    the cases with a deadline after the cursor, then, if the page is not full, those
-    without — instead of one scan that an OR in the keyset condition would make read
-    every row before the cursor.
+    the cases with a deadline after the cursor, then, if the page is not full and
+    cases without a deadline may match (`undated`), those — instead of one scan that
+    an OR in the keyset condition would make read every row before the cursor.
     """
     if sort != "deadline":
         return _fetch(query.where(*_present(after)).order_by(*_sort_columns(sort)), limit)
@@ -164,11 +178,11 @@ def _rows(query: Select, sort: str, after: _After | None, limit: int) -> list[Ca
     if after is None or not after.undated:
         dated = query.where(Case.next_due.is_not(None), *_present(after))
         rows = _fetch(dated.order_by(Case.next_due, Case.id), limit)
-    if len(rows) < limit:
-        undated = query.where(Case.next_due.is_(None))
+    if len(rows) < limit and undated:
+        without = query.where(Case.next_due.is_(None))
         if after is not None and after.undated:
-            undated = undated.where(after.condition)
-        rows += _fetch(undated.order_by(Case.id), limit - len(rows))
+            without = without.where(after.condition)
+        rows += _fetch(without.order_by(Case.id), limit - len(rows))
     return rows
 
 
@@ -176,9 +190,9 @@ def _present(after: _After | None) -> list[ColumnElement[bool]]:
     return [] if after is None else [after.condition]
 
 
-def _fetch(query: Select, limit: int) -> list[Case]:
-    query = query.limit(limit).options(selectinload(Case.assignee), selectinload(Case.category))
-    return list(db.session.scalars(query))
+def _fetch(query: Select, limit: int) -> list[Row]:
+    page = query.with_only_columns(*ROW_COLUMNS).outerjoin(User, User.id == Case.assignee_id)
+    return list(db.session.execute(page.limit(limit)))
 
 
 def queue_page(
@@ -200,7 +214,9 @@ def queue_page(
             after = _keyset(sort, position)
         except ValueError:
             after = None
-    rows = _rows(query, sort, after, page_size + 1)
+    # A deadline filter leaves out the cases without a deadline.
+    undated = not filters.overdue and filters.due_within is None
+    rows = _rows(query, sort, after, page_size + 1, undated)
     next_cursor = (
         encode_cursor(_cursor_value(rows[page_size - 1], sort)) if len(rows) > page_size else None
     )

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
+from functools import lru_cache
+from typing import NamedTuple
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Row, select
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
-from inspect_app.accounts.models import Team, User
+from inspect_app.accounts.models import Team, User, team_wards
 from inspect_app.accounts.permissions import Permission, Role, require_permission
 from inspect_app.audit.services import case_timeline
 from inspect_app.cases import services, transitions
 from inspect_app.cases.access import can_see_case, get_case_or_404, id_in_range
-from inspect_app.cases.deadlines import LOCAL_TZ, deadline_status
+from inspect_app.cases.deadlines import (
+    LOCAL_TZ,
+    DeadlineStatus,
+    deadline_status,
+    display_calendar,
+    due_statuses,
+)
 from inspect_app.cases.duplicates import suggest_duplicates
 from inspect_app.cases.forms import (
     AssignForm,
@@ -33,7 +43,9 @@ from inspect_app.cases.forms import (
 )
 from inspect_app.cases.models import (
     OPEN_STATUSES,
+    Case,
     CaseAttachment,
+    CaseNote,
     Category,
     Report,
     ReportKind,
@@ -42,16 +54,19 @@ from inspect_app.cases.models import (
 from inspect_app.cases.queue import QueueFilters, queue_page
 from inspect_app.cases.workflow import Action, CaseStatus, allowed_actions, event_titles
 from inspect_app.core.forms import BaseForm
-from inspect_app.deadlines.calendar import load_calendar
+from inspect_app.core.web import format_date_vn
+from inspect_app.deadlines.calendar import WorkingCalendar
 from inspect_app.evidence.images import REASONS, PhotoRejected
 from inspect_app.evidence.services import get_storage
 from inspect_app.evidence.storage import display_key, original_key
 from inspect_app.evidence.views import private_response
 from inspect_app.extensions import db
+from inspect_app.geo.cache import cached, clear, province_wards, watch
 from inspect_app.geo.models import Ward
-from inspect_app.geo.services import wards_of
 
 bp = Blueprint("cases", __name__, template_folder="templates")
+
+watch(Category)  # the queue's category names are cached (`_category_names`)
 
 ACTION_FORMS = {
     Action.REJECT: RejectForm,
@@ -65,10 +80,11 @@ ACTION_FORMS = {
 }
 
 
-def _team_officers(team_id: int | None) -> list[User]:
+def _team_officers(team_id: int | None) -> list[Row]:
+    """(id, full_name, email) of the team's active inspectors and leads, by name."""
     return list(
-        db.session.scalars(
-            select(User)
+        db.session.execute(
+            select(User.id, User.full_name, User.email)
             .where(
                 User.team_id == team_id,
                 User.active,
@@ -83,9 +99,7 @@ def _form_for(action: Action, case, formdata=None):
     form_class = ACTION_FORMS.get(action, BaseForm)
     form = form_class(formdata=formdata, prefix=action.value)
     if action is Action.ASSIGN:
-        form.assignee.choices = [
-            SelectChoice(u.id, u.full_name or u.email) for u in _team_officers(case.team_id)
-        ]
+        form.assignee.choices = _officer_choices(_team_officers(case.team_id))
     if action is Action.ROUTE:
         teams = db.session.scalars(select(Team).where(Team.active).order_by(Team.code))
         form.team.choices = [
@@ -94,7 +108,30 @@ def _form_for(action: Action, case, formdata=None):
     return form
 
 
+# Everything the case page shows, in a handful of queries instead of a lazy load per
+# report, photo list, ward, note author and uploader.
+_PAGE_RELATIONS = (
+    joinedload(Case.category),
+    joinedload(Case.team),
+    joinedload(Case.assignee),
+    joinedload(Case.ward),
+    joinedload(Case.province),
+    selectinload(Case.reports).options(
+        selectinload(Report.photos), joinedload(Report.ward), joinedload(Report.association)
+    ),
+    selectinload(Case.notes).joinedload(CaseNote.author),
+    selectinload(Case.attachments).joinedload(CaseAttachment.uploaded_by),
+)
+
+
+def _load_page_relations(case: Case) -> None:
+    """Load what the page shows of a case the user may see (after the access check,
+    so a case out of reach costs what a missing one costs)."""
+    db.session.scalars(select(Case).where(Case.id == case.id).options(*_PAGE_RELATIONS)).one()
+
+
 def _page(case, forms=None, status: int = 200):
+    _load_page_relations(case)
     actions = allowed_actions(current_user, case)
     forms = forms or {}
     action_forms = {a: forms.get(a) or _form_for(a, case) for a in actions}
@@ -107,7 +144,7 @@ def _page(case, forms=None, status: int = 200):
             action_forms=action_forms,
             timeline=case_timeline(case.id),
             event_titles=event_titles(),
-            deadline=deadline_status(case),
+            deadline=deadline_status(case, calendar=display_calendar()),
             duplicates=suggest_duplicates(case) if show_duplicates else [],
             note_form=forms.get("note") or NoteForm(prefix="note"),
             attachment_form=forms.get("attachment") or AttachmentForm(prefix="attachment"),
@@ -286,49 +323,108 @@ def reveal(case_id: int, report_id: int):
     return _page(case, {"revealed": {report.id: identity}})
 
 
-def _queue_choices(form: QueueFilterForm, user) -> None:
-    locale = str(get_locale())
+class QueueRow(NamedTuple):
+    """One line of the queue, every text already made."""
+
+    id: int
+    href: str
+    title: str
+    category: str
+    status: str
+    status_title: str
+    deadline: DeadlineStatus
+    next_due: str
+    assignee: str
+    received: str
+    select_label: str
+
+
+def _category_names(locale: str, needed: Iterable[int] = ()) -> dict[int, str]:
+    """Category id → name, in the filter's order (reference data, cached; read again
+    when a category in `needed` is not in it yet)."""
+
+    def load() -> dict[int, str]:
+        categories = db.session.scalars(select(Category).order_by(Category.sort_order))
+        return {c.id: c.name_for(locale) for c in categories}
+
+    names = cached(("category_names", locale), load)
+    if not names.keys() >= set(needed):
+        clear()
+        names = cached(("category_names", locale), load)
+    return names
+
+
+@lru_cache(maxsize=8)
+def _fixed_choices(locale: str) -> dict[str, tuple[SelectChoice, ...]]:
+    """The choices that are the same for everyone, per locale (`locale` is the
+    request's: gettext answers in it)."""
     everything = SelectChoice("", _("All"))
-    form.status.choices = [
-        SelectChoice("", _("Open cases")),
-        SelectChoice("all", _("All states")),
-        *[SelectChoice(s.value, s.title) for s in CaseStatus],
-    ]
-    categories = db.session.scalars(select(Category).order_by(Category.sort_order))
-    form.category.choices = [SelectChoice(None, _("All"))] + [
-        SelectChoice(c.id, c.name_for(locale)) for c in categories
-    ]
-    wards = _scope_wards(user)
-    form.ward.choices = [SelectChoice(None, _("All"))] + [
-        SelectChoice(w.code, w.name) for w in wards
-    ]
-    form.source.choices = [everything, *[SelectChoice(s.value, s.title) for s in ReportSource]]
-    form.kind.choices = [everything, *[SelectChoice(k.value, k.title) for k in ReportKind]]
-    officers = _team_officers(user.team_id) if user.team_id else []
+    return {
+        "status": (
+            SelectChoice("", _("Open cases")),
+            SelectChoice("all", _("All states")),
+            *[SelectChoice(s.value, s.title) for s in CaseStatus],
+        ),
+        "source": (everything, *[SelectChoice(s.value, s.title) for s in ReportSource]),
+        "kind": (everything, *[SelectChoice(k.value, k.title) for k in ReportKind]),
+        "assignee": (
+            everything,
+            SelectChoice("mine", _("Me")),
+            SelectChoice("unassigned", _("Unassigned")),
+        ),
+        "due": (
+            everything,
+            SelectChoice("overdue", _("Overdue")),
+            SelectChoice("3", _("Due within 3 working days")),
+            SelectChoice("7", _("Due within 7 working days")),
+        ),
+        "sort": (
+            SelectChoice("deadline", _("Deadline")),
+            SelectChoice("age", _("Oldest first")),
+            SelectChoice("activity", _("Last activity")),
+        ),
+    }
+
+
+def _officer_choices(officers: list[Row]) -> list[SelectChoice]:
+    return [SelectChoice(u.id, u.full_name or u.email) for u in officers]
+
+
+def _queue_choices(form: QueueFilterForm, user: User, officers: list[Row], locale: str) -> None:
+    fixed = _fixed_choices(locale)
+    for name in ("status", "source", "kind", "due", "sort"):
+        form[name].choices = fixed[name]
+    everything = SelectChoice(None, _("All"))
+    categories = _category_names(locale)
+    form.category.choices = [everything, *[SelectChoice(i, n) for i, n in categories.items()]]
+    form.ward.choices = [everything, *[SelectChoice(c, n) for c, n in _scope_wards(user)]]
     form.assignee.choices = [
-        everything,
-        SelectChoice("mine", _("Me")),
-        SelectChoice("unassigned", _("Unassigned")),
+        *fixed["assignee"],
         *[SelectChoice(str(u.id), u.full_name or u.email) for u in officers],
     ]
-    form.due.choices = [
-        everything,
-        SelectChoice("overdue", _("Overdue")),
-        SelectChoice("3", _("Due within 3 working days")),
-        SelectChoice("7", _("Due within 7 working days")),
-    ]
-    form.sort.choices = [
-        SelectChoice("deadline", _("Deadline")),
-        SelectChoice("age", _("Oldest first")),
-        SelectChoice("activity", _("Last activity")),
-    ]
 
 
-def _scope_wards(user) -> list[Ward]:
-    if user.team is not None and not user.team.is_ecommerce:
-        return list(user.team.wards)
+def _scope_wards(user: User) -> list[tuple[int, str]]:
+    """(code, name) of the wards the user's queue can be filtered by: the team's
+    jurisdiction, or the province's for e-commerce teams and directors."""
+    if user.team_id is not None:
+        wards = _team_wards(user.team_id)
+        if wards or not user.team.is_ecommerce:
+            return wards
     office = user.office_of_scope
-    return wards_of(office.province_code) if office else []
+    return province_wards(office.province_code) if office else []
+
+
+def _team_wards(team_id: int) -> list[tuple[int, str]]:
+    """The jurisdiction of a team that is not an e-commerce team, by name."""
+    rows = db.session.execute(
+        select(Ward.code, Ward.name)
+        .join(team_wards, team_wards.c.ward_code == Ward.code)
+        .join(Team, Team.id == team_wards.c.team_id)
+        .where(Team.id == team_id, Team.is_ecommerce.is_(False))
+        .order_by(Ward.name)
+    )
+    return [(code, name) for code, name in rows]
 
 
 def _filters(form: QueueFilterForm) -> QueueFilters:
@@ -353,35 +449,58 @@ def _filters(form: QueueFilterForm) -> QueueFilters:
     )
 
 
+def _queue_rows(
+    cases: list[Row], today: date, calendar: WorkingCalendar, locale: str, bulk: bool
+) -> list[QueueRow]:
+    deadlines = due_statuses((case.next_due for case in cases), today, calendar)
+    categories = _category_names(locale, {case.category_id for case in cases})
+    status_titles = {s.value: s.title for s in CaseStatus}
+    select_label = _("Select case %(id)d") if bulk else ""
+    return [
+        QueueRow(
+            id=case.id,
+            href=url_for(".case_page", case_id=case.id),
+            title=case.title,
+            category=categories[case.category_id],
+            status=case.status,
+            status_title=status_titles[case.status],
+            deadline=deadlines[case.next_due],
+            next_due=format_date_vn(case.next_due),
+            assignee=case.assignee_name or case.assignee_email or "—",
+            received=format_date_vn(case.received_at),
+            select_label=select_label % {"id": case.id},
+        )
+        for case in cases
+    ]
+
+
 @bp.route("/cases")
 @require_permission(Permission.VIEW_CASES)
 def queue():
+    user = current_user._get_current_object()
+    locale = str(get_locale())
+    can_assign = user.can(Permission.ASSIGN_CASES)
+    # The bulk form lists the officers of the lead's team (the filter: none without one).
+    officers = _team_officers(user.team_id) if user.team_id or can_assign else []
     form = QueueFilterForm(request.args)
-    _queue_choices(form, current_user)
+    _queue_choices(form, user, officers if user.team_id else [], locale)
     if request.args and not form.validate():
         return render_template("cases/queue.html", form=form, page=None, statuses=CaseStatus), 400
-    calendar = load_calendar()
     today = datetime.now(LOCAL_TZ).date()
+    calendar = display_calendar()
     page = queue_page(
-        current_user,
-        _filters(form),
-        today=today,
-        calendar=calendar,
-        cursor=request.args.get("after"),
+        user, _filters(form), today=today, calendar=calendar, cursor=request.args.get("after")
     )
-    deadlines = {c.id: deadline_status(c, today, calendar) for c in page.cases}
     bulk = None
-    if current_user.can(Permission.ASSIGN_CASES):
+    if can_assign:
         bulk = BulkAssignForm()
-        bulk.assignee.choices = [
-            SelectChoice(u.id, u.full_name or u.email) for u in _team_officers(current_user.team_id)
-        ]
+        bulk.assignee.choices = _officer_choices(officers)
     args = {k: v for k, v in request.args.items() if k != "after"}
     return render_template(
         "cases/queue.html",
         form=form,
         page=page,
-        deadlines=deadlines,
+        rows=_queue_rows(page.cases, today, calendar, locale, bulk is not None),
         statuses=CaseStatus,
         bulk=bulk,
         args=args,
@@ -392,9 +511,7 @@ def queue():
 @require_permission(Permission.ASSIGN_CASES)
 def bulk_assign():
     form = BulkAssignForm()
-    form.assignee.choices = [
-        SelectChoice(u.id, u.full_name or u.email) for u in _team_officers(current_user.team_id)
-    ]
+    form.assignee.choices = _officer_choices(_team_officers(current_user.team_id))
     if not form.validate_on_submit() or not form.case_ids.data:
         flash(_("Choose cases and an inspector."), "error")
         return redirect(url_for(".queue")), 303
