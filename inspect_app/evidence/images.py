@@ -18,17 +18,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from io import BytesIO
 
-import imagehash
-import pillow_heif
 from PIL import ExifTags, Image, ImageFile
 
+from inspect_app.evidence.phash import perceptual_hash
 from inspect_app.i18n import N_
 
-pillow_heif.register_heif_opener()
-
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
+_DECODERS_WITHOUT_HEIF = ("JPEG", "PNG", "WEBP")
 MAX_PHOTO_BYTES = 15 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
 MAX_DOCUMENT_BYTES = 15 * 1024 * 1024
@@ -163,7 +162,7 @@ def process_photo(
         gps_lon=gps_lon,
         camera_make=_text(exif.get(ExifTags.Base.Make)),
         camera_model=_text(exif.get(ExifTags.Base.Model)),
-        phash=str(imagehash.phash(display)),
+        phash=perceptual_hash(display),
         display_jpeg=_encode_jpeg(display),
         thumb_jpeg=_encode_jpeg(thumb),
         display_size=display.size,
@@ -217,7 +216,7 @@ def _decode(
         msg = "PIL.ImageFile.LOAD_TRUNCATED_IMAGES is set: truncated uploads would pass"
         raise RuntimeError(msg)
     with _rejecting_decoder_errors(data, filename):
-        image = Image.open(BytesIO(data), formats=ALLOWED_FORMATS)
+        image = Image.open(BytesIO(data), formats=_decoders_for(data))
     full_size = image.size
     pixels = full_size[0] * full_size[1]
     if pixels > max_pixels:
@@ -231,6 +230,25 @@ def _decode(
         _draft_for_display(image)
         image.load()
     return image, full_size
+
+
+def _decoders_for(data: bytes) -> tuple[str, ...]:
+    """The allowed decoders, with HEIF only for ISO media files (``ftyp`` box first).
+
+    pillow_heif (~11 MB in every worker) is imported the first time such a file
+    arrives; whether its brand is one libheif decodes stays pillow_heif's decision.
+    """
+    if data[4:8] != b"ftyp":
+        return _DECODERS_WITHOUT_HEIF
+    _register_heif()
+    return ALLOWED_FORMATS
+
+
+@cache
+def _register_heif() -> None:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
 
 
 @contextmanager

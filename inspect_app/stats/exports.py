@@ -10,13 +10,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import force_locale
-from openpyxl import Workbook
 
 from inspect_app.stats.presentation import TOTAL_LABELS, month_label
 from inspect_app.stats.suppression import marker
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 CSV_COLUMNS = (
     "report_id",
@@ -136,6 +138,9 @@ def _breakdown_sheet(book: Workbook, name: str, rows: list[dict], threshold: int
 
 
 def to_xlsx(data: dict[str, Any]) -> bytes:
+    # Imported here: openpyxl costs every web worker ~15 MB and only exports need it.
+    from openpyxl import Workbook
+
     book = Workbook()
     about = book.active
     about.title = "report"
