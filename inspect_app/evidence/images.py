@@ -14,7 +14,7 @@ import hashlib
 import math
 import numbers
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,6 +80,7 @@ _ORIENTATION_TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 _ORIENTATIONS_SWAPPING_AXES = (5, 6, 7, 8)
+_RESAMPLE = Image.Resampling.LANCZOS
 
 
 class PhotoRejected(Exception):
@@ -139,15 +140,16 @@ def process_photo(
     """
     _check_byte_size(data, filename, max_bytes)
     image, (width, height) = _decode(data, filename, max_pixels)
-    with image:
+    try:
         image_format = "JPEG" if image.format == "MPO" else str(image.format)
         mime_type = _mime_type(image, image_format)
         exif = _read_exif(image)
         orientation = _orientation(exif)
-        pixels = _apply_orientation(_flatten_to_rgb(image), orientation)
+        display = _display(image, orientation)
+    finally:
+        image.close()  # the decoded pixels (12 MB for 12 MP); `with` would keep them
     if orientation in _ORIENTATIONS_SWAPPING_AXES:
         width, height = height, width
-    display = _fit(pixels, DISPLAY_MAX_SIDE)
     thumb = _fit(display, THUMB_MAX_SIDE)
     gps_lat, gps_lon = _gps(exif)
     return ProcessedPhoto(
@@ -322,12 +324,27 @@ def _draft_for_display(image: ImageFile.ImageFile) -> None:
     image.draft(None, (math.ceil(image.width * scale), math.ceil(image.height * scale)))
 
 
-def _flatten_to_rgb(image: Image.Image) -> Image.Image:
-    """Copy the pixels into a fresh RGB image, compositing transparency on white.
+def _display(image: ImageFile.ImageFile, orientation: int) -> Image.Image:
+    """The display derivative: RGB on white, upright, no larger than DISPLAY_MAX_SIDE.
 
-    The fresh image has an empty ``info``: Pillow's JPEG writer would otherwise
-    carry over e.g. the upload's comment.
+    A 12-megapixel photo decodes (at draft scale) to 12 MB: opaque RGB, the usual
+    JPEG, is resized straight from the decoded pixels rather than from a copy, and
+    the decoded pixels are released as soon as a flattened or rotated copy
+    replaces them.
     """
+    pixels = image if _is_opaque_rgb(image) else _flatten_to_rgb(image)
+    pixels = _apply_orientation(pixels, orientation)
+    if pixels is not image:
+        image.close()
+    return _fit(pixels, DISPLAY_MAX_SIDE)
+
+
+def _is_opaque_rgb(image: Image.Image) -> bool:
+    return image.mode == "RGB" and not image.has_transparency_data
+
+
+def _flatten_to_rgb(image: Image.Image) -> Image.Image:
+    """Copy the pixels into a fresh RGB image, compositing transparency on white."""
     canvas = Image.new("RGB", image.size, "white")
     if image.has_transparency_data:
         rgba = image.convert("RGBA")
@@ -350,10 +367,35 @@ def _apply_orientation(image: Image.Image, orientation: int) -> Image.Image:
 
 
 def _fit(image: Image.Image, max_side: int) -> Image.Image:
-    """A copy no larger than max_side on its longest side; never upscaled."""
-    fitted = image.copy()
-    fitted.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    return fitted
+    """A fresh RGB image no larger than max_side on its longest side; never upscaled.
+
+    The pixels are Image.thumbnail's (same size, LANCZOS, reducing gap 2), without
+    its full-size copy. Fresh means an empty ``info``: Pillow's JPEG writer would
+    otherwise carry over e.g. the upload's comment or XMP.
+    """
+    size = _fitted_size(image.size, max_side)
+    resized = image if size == image.size else image.resize(size, _RESAMPLE, reducing_gap=2.0)
+    fresh = Image.new("RGB", size, None)
+    fresh.paste(resized)
+    return fresh
+
+
+def _fitted_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """The size Image.thumbnail((max_side, max_side)) gives an image of ``size``."""
+    width, height = size
+    if width <= max_side and height <= max_side:
+        return size
+    aspect = width / height
+    if aspect <= 1:
+        return _round_side(max_side * aspect, lambda n: abs(aspect - n / max_side)), max_side
+    return max_side, _round_side(
+        max_side / aspect, lambda n: 0 if n == 0 else abs(aspect - max_side / n)
+    )
+
+
+def _round_side(exact: float, error: Callable[[int], float]) -> int:
+    """Floor or ceiling of ``exact``, whichever keeps the aspect ratio better; at least 1."""
+    return max(min(math.floor(exact), math.ceil(exact), key=error), 1)
 
 
 def _encode_jpeg(image: Image.Image) -> bytes:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -17,6 +18,10 @@ MAX_PHOTOS_PER_REPORT = 10
 CAMERA_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
+# An upload's original bytes, or the (spooled) upload to read them from.
+type Original = bytes | BinaryIO
+
+
 class TooManyPhotos(ValueError):
     pass
 
@@ -26,23 +31,33 @@ def get_storage() -> Storage:
     return LocalStorage(current_app.config["UPLOAD_ROOT"])
 
 
-def process_uploads(uploads: Iterable[tuple[str, bytes]]) -> list[tuple[bytes, ProcessedPhoto]]:
+def process_uploads(
+    uploads: Sequence[tuple[str, BinaryIO]],
+) -> list[tuple[BinaryIO, ProcessedPhoto]]:
     """Validate and re-encode every upload; raises PhotoRejected on the first bad one.
 
-    Returns (original bytes, processed photo) pairs. Nothing is stored here, so a
-    rejection leaves nothing behind.
+    Returns (upload, processed photo) pairs; `store_photo_files` reads the original
+    from the upload again. One photo at a time is held in memory (a 12 MP JPEG is
+    3 MB, its decoded pixels 12 MB). Nothing is stored here, so a rejection leaves
+    nothing behind.
     """
-    uploads = [(name, data) for name, data in uploads if name or data]
     if len(uploads) > MAX_PHOTOS_PER_REPORT:
         raise TooManyPhotos(len(uploads))
-    return [(data, process_photo(data, name)) for name, data in uploads]
+    return [(upload, process_photo(_read(upload), name)) for name, upload in uploads]
 
 
-def store_photo_files(storage: Storage, original: bytes, photo: ProcessedPhoto) -> None:
+def store_photo_files(storage: Storage, original: Original, photo: ProcessedPhoto) -> None:
     """Write original and derivatives (atomic, content-addressed, idempotent)."""
-    storage.put(original_key(photo.sha256), original)
+    storage.put(original_key(photo.sha256), _read(original))
     storage.put(display_key(photo.sha256), photo.display_jpeg)
     storage.put(thumb_key(photo.sha256), photo.thumb_jpeg)
+
+
+def _read(original: Original) -> bytes:
+    if isinstance(original, bytes):
+        return original
+    original.seek(0)
+    return original.read()
 
 
 def _camera_time(taken_at: datetime | None) -> datetime | None:

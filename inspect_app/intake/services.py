@@ -21,7 +21,7 @@ from inspect_app.cases.services import open_case, route_team
 from inspect_app.crypto import encrypt_text
 from inspect_app.dbtypes import utcnow
 from inspect_app.evidence.images import ProcessedPhoto
-from inspect_app.evidence.services import photo_row, store_photo_files
+from inspect_app.evidence.services import Original, photo_row, store_photo_files
 from inspect_app.evidence.storage import Storage
 from inspect_app.extensions import db
 from inspect_app.geo.models import Province, Ward
@@ -156,7 +156,7 @@ def _build_report(
 
 def submit_report(
     draft: ReportDraft,
-    photos: list[tuple[bytes, ProcessedPhoto]],
+    photos: list[tuple[Original, ProcessedPhoto]],
     storage: Storage,
     *,
     association: AssociationIntake | None = None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from flask import (
     Blueprint,
     current_app,
@@ -55,10 +57,14 @@ def _fill_choices(form) -> None:
     form.province.choices = [SelectChoice(None, _("Choose…"))] + [
         SelectChoice(p.code, p.name) for p in active_provinces()
     ]
-    wards = wards_of(form.province.data) if form.province.data else []
-    form.ward.choices = [SelectChoice(None, _("Choose…"))] + [
-        SelectChoice(w.code, w.name) for w in wards
-    ]
+    # Read only when the form is shown: the ward is checked against the database,
+    # so a valid submission never lists a province's wards.
+    form.ward.choices = lambda: _ward_choices(form.province.data)
+
+
+def _ward_choices(province_code: int | None) -> list[SelectChoice]:
+    wards = wards_of(province_code) if province_code else []
+    return [SelectChoice(None, _("Choose…"))] + [SelectChoice(w.code, w.name) for w in wards]
 
 
 def _draft(form, identity: services.ReporterIdentity | None) -> services.ReportDraft:
@@ -93,8 +99,9 @@ def _identity(form) -> services.ReporterIdentity:
     )
 
 
-def _uploaded_photos() -> list[tuple[str, bytes]]:
-    return [(f.filename or "", f.read()) for f in request.files.getlist("photos") if f]
+def _uploaded_photos() -> list[tuple[str, BinaryIO]]:
+    """The chosen files, still spooled: `process_uploads` reads one at a time."""
+    return [(f.filename or "", f.stream) for f in request.files.getlist("photos") if f]
 
 
 def _photo_error(exc: PhotoRejected) -> str:

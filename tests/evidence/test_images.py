@@ -12,10 +12,13 @@ from io import BytesIO
 
 import pillow_heif
 import pytest
-from PIL import ExifTags, Image, ImageDraw, ImageFile
+from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFile
 
 from inspect_app.evidence.images import (
+    DISPLAY_MAX_SIDE,
+    THUMB_MAX_SIDE,
     PhotoRejected,
+    _fitted_size,
     process_document,
     process_photo,
 )
@@ -154,6 +157,54 @@ def test_large_jpeg_is_reduced_but_reports_full_size() -> None:
     assert photo.thumb_size == (320, 240)
 
 
+@pytest.mark.parametrize(
+    "size",
+    [
+        (4000, 3000),
+        (3000, 4000),
+        (2000, 1500),
+        (1601, 1600),
+        (1600, 1601),
+        (1600, 1600),
+        (5000, 700),
+        (1199, 3400),
+        (40_000, 1),
+        (1, 40_000),
+        (3333, 1667),
+        (100, 50),
+    ],
+)
+@pytest.mark.parametrize("max_side", [DISPLAY_MAX_SIDE, THUMB_MAX_SIDE])
+def test_derivative_sizes_are_what_thumbnail_gives(size: tuple[int, int], max_side: int) -> None:
+    """Derivatives are resized without Image.thumbnail's copy, to its very size."""
+    expected = Image.new("1", size)
+    expected.thumbnail((max_side, max_side))
+
+    assert _fitted_size(size, max_side) == expected.size
+
+
+def test_large_rotated_jpeg_is_upright_and_reduced() -> None:
+    image = Image.new("RGB", (4000, 2000), "blue")
+    image.paste("red", (0, 0, 2000, 2000))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+
+    photo = process_photo(_encode(image, "JPEG", exif=exif), "portrait.jpg")
+
+    assert (photo.width, photo.height) == (2000, 4000)
+    assert (photo.display_size, photo.thumb_size) == ((800, 1600), (160, 320))
+    for jpeg, (width, height) in (
+        (photo.display_jpeg, (800, 1600)),
+        (photo.thumb_jpeg, (160, 320)),
+    ):
+        with Image.open(BytesIO(jpeg)) as derivative:
+            assert derivative.size == (width, height)
+            top = derivative.getpixel((width // 2, height // 8))
+            bottom = derivative.getpixel((width // 2, height * 7 // 8))
+        assert top[0] > 200 > top[2]  # the red left half is now on top
+        assert bottom[2] > 200 > bottom[0]
+
+
 def test_small_image_is_never_upscaled() -> None:
     photo = process_photo(_encode(_picture((100, 50)), "PNG"), "small.png")
 
@@ -198,14 +249,21 @@ def test_palette_and_16_bit_greyscale_pngs_are_converted() -> None:
         assert 120 < display.getpixel((16, 16))[0] < 136  # scaled, not clipped
 
 
-def _exif_photo(lat_ref: str, lat: tuple, lon_ref: str, lon: tuple) -> bytes:
-    """200x100 JPEG, left half red, with camera EXIF, GPS, XMP and a comment."""
-    image = Image.new("RGB", (200, 100), "blue")
-    image.paste("red", (0, 0, 100, 100))
+def _exif_photo(
+    lat_ref: str,
+    lat: tuple,
+    lon_ref: str,
+    lon: tuple,
+    size: tuple[int, int] = (200, 100),
+    orientation: int = 6,
+) -> bytes:
+    """A JPEG, left half red, with camera EXIF, GPS, XMP, an ICC profile and a comment."""
+    image = Image.new("RGB", size, "blue")
+    image.paste("red", (0, 0, size[0] // 2, size[1]))
     exif = Image.Exif()
     exif[ExifTags.Base.Make] = "Canon\x00\x00"
     exif[ExifTags.Base.Model] = " EOS R6 "
-    exif[ExifTags.Base.Orientation] = 6
+    exif[ExifTags.Base.Orientation] = orientation
     exif[ExifTags.Base.DateTime] = "2024:06:01 10:00:00"
     exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.DateTimeOriginal] = "2024:05:17 09:30:12"
     gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
@@ -214,7 +272,8 @@ def _exif_photo(lat_ref: str, lat: tuple, lon_ref: str, lon: tuple) -> bytes:
     gps[ExifTags.GPS.GPSLongitudeRef] = lon_ref
     gps[ExifTags.GPS.GPSLongitude] = lon
     xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">secret</x:xmpmeta>'
-    return _encode(image, "JPEG", exif=exif, xmp=xmp, comment=b"SECRET-COMMENT")
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    return _encode(image, "JPEG", exif=exif, xmp=xmp, comment=b"SECRET-COMMENT", icc_profile=icc)
 
 
 @pytest.mark.parametrize("place", [HANOI, RIO], ids=["north-east", "south-west"])
@@ -240,10 +299,17 @@ def test_orientation_is_applied() -> None:
     assert bottom[2] > 200 > bottom[0]
 
 
-def test_derivatives_carry_no_metadata() -> None:
-    original = _exif_photo(*HANOI[:4])
+@pytest.mark.parametrize(
+    ("size", "orientation"),
+    [((200, 100), 6), ((3400, 1700), 6), ((3400, 1700), 1)],
+    ids=["small", "resized-rotated", "resized-upright"],
+)
+def test_derivatives_carry_no_metadata(size: tuple[int, int], orientation: int) -> None:
+    """Upright RGB is resized straight from the decoded upload, whose `info` holds it all."""
+    original = _exif_photo(*HANOI[:4], size=size, orientation=orientation)
     assert b"Exif" in original
     assert b"SECRET-COMMENT" in original
+    assert b"ICC_PROFILE" in original
 
     photo = process_photo(original, "exif.jpg")
 
@@ -252,7 +318,7 @@ def test_derivatives_carry_no_metadata() -> None:
             assert marker not in jpeg
         with Image.open(BytesIO(jpeg)) as derivative:
             assert not derivative.getexif()
-            assert not {"comment", "xmp", "icc_profile"} & derivative.info.keys()
+            assert not {"comment", "xmp", "icc_profile", "exif"} & derivative.info.keys()
 
 
 def test_jpeg_without_exif_has_no_facts() -> None:

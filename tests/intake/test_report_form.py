@@ -196,3 +196,13 @@ def test_without_javascript_choosing_a_province_lists_its_wards(client, tip):
     assert response.status_code == 200
     assert "Phường Sài Gòn" in html and 'value="Giữ nguyên"' in html
     assert stored_counts() == (0, 0, 0)
+
+
+def test_a_refused_submission_shows_the_provinces_wards_with_its_own_selected(client, tip, org):
+    """Ward choices are read only to show the form again: they must be there then."""
+    response = post_report(client, tip(product=""))
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Phường Ba Đình" in html
+    assert re.search(rf'<option selected value="{org["ward"]}">', html)
