@@ -10,12 +10,27 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, select, tuple_
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    String,
+    Table,
+    and_,
+    false,
+    func,
+    select,
+    true,
+    tuple_,
+)
 
 from inspect_app.accounts.models import User
+from inspect_app.accounts.permissions import Permission, Role
 from inspect_app.cases.access import MAX_ID, case_scope
 from inspect_app.cases.models import OPEN_STATUSES, Case
 from inspect_app.cases.workflow import CaseStatus
@@ -25,6 +40,19 @@ from inspect_app.text import fold
 
 PAGE_SIZE = 50
 SORTS = ("deadline", "age", "activity")
+
+# Cases per team, province and state, kept exact by triggers on `cases` in the
+# transaction of every INSERT, UPDATE and DELETE (migration 38a5d9a9aa06). The queue
+# reads its counts per state here when only the scope filters them: counting a
+# province's 125,000 cases in an index takes 20 ms; this is a few rows.
+case_counts = Table(
+    "case_counts",
+    db.metadata,
+    Column("team_key", Integer, primary_key=True, autoincrement=False),  # team id; 0: none
+    Column("province_code", Integer, primary_key=True, autoincrement=False),
+    Column("status", String(20), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
 
 
 @dataclass
@@ -43,18 +71,18 @@ class QueueFilters:
     sort: str = "deadline"
 
 
-# A queue row: what the table shows and the cursors need, the assignee's name joined
-# in (rows, not ORM objects: a page is read, never changed).
+# A queue row: what the table shows and the cursors need (rows, not ORM objects: a
+# page is read, never changed). No join: with a search, the planner may join before
+# it sorts and limits.
 ROW_COLUMNS = (
     Case.id,
     Case.status,
     Case.title,
     Case.category_id,
+    Case.assignee_id,
     Case.received_at,
     Case.last_activity_at,
     Case.next_due,
-    User.full_name.label("assignee_name"),
-    User.email.label("assignee_email"),
 )
 
 
@@ -191,8 +219,7 @@ def _present(after: _After | None) -> list[ColumnElement[bool]]:
 
 
 def _fetch(query: Select, limit: int) -> list[Row]:
-    page = query.with_only_columns(*ROW_COLUMNS).outerjoin(User, User.id == Case.assignee_id)
-    return list(db.session.execute(page.limit(limit)))
+    return list(db.session.execute(query.with_only_columns(*ROW_COLUMNS).limit(limit)))
 
 
 def queue_page(
@@ -220,12 +247,43 @@ def queue_page(
     next_cursor = (
         encode_cursor(_cursor_value(rows[page_size - 1], sort)) if len(rows) > page_size else None
     )
-    return QueuePage(cases=rows[:page_size], next_cursor=next_cursor, counts=_counts(base))
+    counts = _counts(user, filters, base)
+    return QueuePage(cases=rows[:page_size], next_cursor=next_cursor, counts=counts)
 
 
-def _counts(base: Select) -> dict[str, int]:
+def _counts(user: User, filters: QueueFilters, base: Select) -> dict[str, int]:
     """Cases per state under the same filters (the state filter aside)."""
-    counted = base.with_only_columns(Case.status, func.count()).group_by(Case.status)
     counts = {s.value: 0 for s in CaseStatus}
-    counts.update({status: n for status, n in db.session.execute(counted)})
+    only_scope = replace(filters, statuses=[], sort="") == QueueFilters(statuses=[], sort="")
+    counts.update(kept_counts(user) if only_scope else exact_counts(base))
     return counts
+
+
+def exact_counts(base: Select) -> dict[str, int]:
+    counted = base.with_only_columns(Case.status, func.count()).group_by(Case.status)
+    return {status: n for status, n in db.session.execute(counted)}
+
+
+def kept_counts(user: User) -> dict[str, int]:
+    """Cases per state in the user's scope, from `case_counts`."""
+    counted = (
+        select(case_counts.c.status, func.sum(case_counts.c.n))
+        .where(_counted_scope(user))
+        .group_by(case_counts.c.status)
+    )
+    return {status: int(n) for status, n in db.session.execute(counted) if n}
+
+
+def _counted_scope(user: User) -> ColumnElement[bool]:
+    """`access.case_scope` on `case_counts` (the tests hold the two together)."""
+    if not user.can(Permission.VIEW_CASES):
+        return false()
+    role = user.role_enum
+    if role is Role.ADMIN:
+        return true()
+    if role is Role.DIRECTOR:
+        office = user.office_of_scope
+        return case_counts.c.province_code == office.province_code if office else false()
+    if user.team_id is None:
+        return false()
+    return case_counts.c.team_key == user.team_id

@@ -109,7 +109,9 @@ def _form_for(action: Action, case, formdata=None):
 
 
 # Everything the case page shows, in a handful of queries instead of a lazy load per
-# report, photo list, ward, note author and uploader.
+# report, photo list, ward, note author and uploader. The case's own relations are
+# joined to its row; the others are read by key (`IN`): joined to a case's notes or
+# reports, the estimate of rows per case can tip the planner into a parallel plan.
 _PAGE_RELATIONS = (
     joinedload(Case.category),
     joinedload(Case.team),
@@ -117,10 +119,10 @@ _PAGE_RELATIONS = (
     joinedload(Case.ward),
     joinedload(Case.province),
     selectinload(Case.reports).options(
-        selectinload(Report.photos), joinedload(Report.ward), joinedload(Report.association)
+        selectinload(Report.photos), selectinload(Report.ward), selectinload(Report.association)
     ),
-    selectinload(Case.notes).joinedload(CaseNote.author),
-    selectinload(Case.attachments).joinedload(CaseAttachment.uploaded_by),
+    selectinload(Case.notes).selectinload(CaseNote.author),
+    selectinload(Case.attachments).selectinload(CaseAttachment.uploaded_by),
 )
 
 
@@ -449,10 +451,26 @@ def _filters(form: QueueFilterForm) -> QueueFilters:
     )
 
 
+def _assignee_names(cases: list[Row], officers: list[Row]) -> dict[int, str]:
+    """Assignee id → name; the team's officers are known already."""
+    names = {u.id: u.full_name or u.email for u in officers}
+    missing = {c.assignee_id for c in cases if c.assignee_id is not None} - names.keys()
+    if missing:
+        others = select(User.id, User.full_name, User.email).where(User.id.in_(missing))
+        names.update({u.id: u.full_name or u.email for u in db.session.execute(others)})
+    return names
+
+
 def _queue_rows(
-    cases: list[Row], today: date, calendar: WorkingCalendar, locale: str, bulk: bool
+    cases: list[Row],
+    officers: list[Row],
+    today: date,
+    calendar: WorkingCalendar,
+    locale: str,
+    bulk: bool,
 ) -> list[QueueRow]:
     deadlines = due_statuses((case.next_due for case in cases), today, calendar)
+    assignees = _assignee_names(cases, officers)
     categories = _category_names(locale, {case.category_id for case in cases})
     status_titles = {s.value: s.title for s in CaseStatus}
     select_label = _("Select case %(id)d") if bulk else ""
@@ -466,7 +484,7 @@ def _queue_rows(
             status_title=status_titles[case.status],
             deadline=deadlines[case.next_due],
             next_due=format_date_vn(case.next_due),
-            assignee=case.assignee_name or case.assignee_email or "—",
+            assignee=assignees.get(case.assignee_id, "—"),
             received=format_date_vn(case.received_at),
             select_label=select_label % {"id": case.id},
         )
@@ -500,7 +518,7 @@ def queue():
         "cases/queue.html",
         form=form,
         page=page,
-        rows=_queue_rows(page.cases, today, calendar, locale, bulk is not None),
+        rows=_queue_rows(page.cases, officers, today, calendar, locale, bulk is not None),
         statuses=CaseStatus,
         bulk=bulk,
         args=args,

@@ -50,21 +50,27 @@ def _case(org, status=S.ACCEPTED, **report) -> Case:
     return drive(new_report(org.team, **report).report.case, org, status)
 
 
+def _document(case: Case, user, title: str, data: bytes = PDF) -> None:
+    services.add_attachment(
+        user, case, title=title, filename="bb.pdf", data=data, storage=get_storage()
+    )
+
+
 def test_case_page_queries_do_not_grow_with_its_content(app, org):
-    small = _case(org)
+    small = _case(org, photos=1, seed="s")
+    services.add_note(org.inspector, small, "Đã kiểm tra cơ sở.")
+    _document(small, org.inspector, "Biên bản")
     big = _case(org, photos=2, seed="a")
     for seed in ("b", "c"):
         source = new_report(org.team, photos=1, seed=seed).report.case
         transitions.merge_case(org.lead, source, target=big)
         db.session.commit()
-    services.add_note(org.lead, big, "Đã liên hệ UBND phường.")
-    services.add_note(org.inspector, big, "Đã kiểm tra cơ sở.")
-    for title, name, data in (("Biên bản", "bb.pdf", PDF), ("Ảnh", "a.jpg", imaging.jpeg())):
-        services.add_attachment(
-            org.lead, big, title=title, filename=name, data=data, storage=get_storage()
-        )
+    for author, body in ((org.inspector, "Đã kiểm tra."), (org.inspector2, "Đã lấy mẫu.")):
+        services.add_note(author, big, body)
+        _document(big, author, f"Biên bản của {author.full_name}")
+    _document(big, org.lead, "Ảnh", imaging.jpeg())
     db.session.commit()
-    assert len(big.reports) == 3 and len(big.photos) == 4
+    assert len(big.reports) == 3 and len(big.photos) == 4 and len(big.attachments) == 3
     client = app.test_client()
     login(client, org.lead)
     assert _queries(app, client, f"/cases/{big.id}") == _queries(app, client, f"/cases/{small.id}")
