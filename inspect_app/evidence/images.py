@@ -10,6 +10,7 @@ need from its EXIF are extracted here.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import math
 import numbers
@@ -81,6 +82,9 @@ _ORIENTATION_TRANSPOSE = {
 }
 _ORIENTATIONS_SWAPPING_AXES = (5, 6, 7, 8)
 _RESAMPLE = Image.Resampling.LANCZOS
+# glibc's mallopt parameters (malloc.h).
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
 
 
 class PhotoRejected(Exception):
@@ -138,6 +142,7 @@ def process_photo(
     Raises PhotoRejected for anything that is not a decodable JPEG, PNG, WebP or
     HEIC/HEIF within the limits.
     """
+    _keep_image_buffers()
     _check_byte_size(data, filename, max_bytes)
     image, (width, height) = _decode(data, filename, max_pixels)
     try:
@@ -196,6 +201,25 @@ def process_document(
     if b"%%EOF" not in data[-PDF_EOF_WINDOW:]:
         raise PhotoRejected(filename, "corrupt")
     return ProcessedDocument(hashlib.sha256(data).hexdigest(), len(data), "application/pdf")
+
+
+@cache
+def _keep_image_buffers() -> None:
+    """Have glibc keep freed image buffers for the next photo (once per process).
+
+    A 12-megapixel photo goes through ~30 MB of buffers (12 MB decoded, 9.6 MB for
+    the resize's first pass, 7.7 MB displayed). With glibc's defaults they go back
+    to the kernel after each photo and are faulted in again for the next, ~7,500
+    page faults: a tenth of the photo's time. Buffers under 32 MB now come from the
+    heap, which keeps up to 128 MB free. The peak (VmHWM) is the same; RSS stays
+    near it between photos. Without glibc, nothing changes.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.mallopt(_M_MMAP_THRESHOLD, 32 * 2**20)
+    libc.mallopt(_M_TRIM_THRESHOLD, 128 * 2**20)
 
 
 def _check_byte_size(data: bytes, filename: str, max_bytes: int) -> None:
