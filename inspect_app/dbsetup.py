@@ -35,6 +35,7 @@ def write_intent() -> Iterator[None]:
 
 def _on_connect(dbapi_connection, _record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):
+        _plan_each_query(dbapi_connection)
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -42,6 +43,16 @@ def _on_connect(dbapi_connection, _record) -> None:
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def _plan_each_query(dbapi_connection) -> None:
+    """psycopg prepares a statement on the server after its 5th run, and PostgreSQL
+    then switches to a generic plan that ignores the parameters. The data is skewed
+    (a team's 50 cases or a province's 125,000; 1 % of cases in one state, 70 % in
+    another), so a plan for the actual values is worth its fraction of a millisecond
+    of planning: the queue's filtered page took 1.48 ms prepared against 0.68 ms."""
+    if hasattr(dbapi_connection, "prepare_threshold"):
+        dbapi_connection.prepare_threshold = None
 
 
 def _on_begin(connection) -> None:
