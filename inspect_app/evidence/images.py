@@ -14,6 +14,7 @@ import ctypes
 import hashlib
 import math
 import numbers
+import os
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from io import BytesIO
+from typing import BinaryIO
 
 from PIL import ExifTags, Image, ImageFile
 
@@ -29,6 +31,7 @@ from inspect_app.i18n import N_
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 _DECODERS_WITHOUT_HEIF = ("JPEG", "PNG", "WEBP")
+_HEAD_BYTES = 16
 MAX_PHOTO_BYTES = 15 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
 MAX_DOCUMENT_BYTES = 15 * 1024 * 1024
@@ -131,7 +134,7 @@ class ProcessedDocument:
 
 
 def process_photo(
-    data: bytes,
+    data: bytes | BinaryIO,
     filename: str,
     *,
     max_bytes: int = MAX_PHOTO_BYTES,
@@ -139,12 +142,17 @@ def process_photo(
 ) -> ProcessedPhoto:
     """Validate an uploaded photo and build its metadata-free derivatives.
 
+    ``data`` is the upload's bytes, or its (spooled) file: read from its start in
+    chunks, never whole, and left open.
+
     Raises PhotoRejected for anything that is not a decodable JPEG, PNG, WebP or
     HEIC/HEIF within the limits.
     """
     _keep_image_buffers()
-    _check_byte_size(data, filename, max_bytes)
-    image, (width, height) = _decode(data, filename, max_pixels)
+    upload = _Upload.of(data)
+    _check_byte_size(upload.size, filename, max_bytes)
+    sha256 = upload.sha256()
+    image, (width, height) = _decode(upload, filename, max_pixels)
     try:
         image_format = "JPEG" if image.format == "MPO" else str(image.format)
         mime_type = _mime_type(image, image_format)
@@ -158,8 +166,8 @@ def process_photo(
     thumb = _fit(display, THUMB_MAX_SIDE)
     gps_lat, gps_lon = _gps(exif)
     return ProcessedPhoto(
-        sha256=hashlib.sha256(data).hexdigest(),
-        size_bytes=len(data),
+        sha256=sha256,
+        size_bytes=upload.size,
         format=image_format,
         mime_type=mime_type,
         width=width,
@@ -197,7 +205,7 @@ def process_document(
                 raise PhotoRejected(filename, "not_document") from exc
             raise
         return ProcessedDocument(photo.sha256, photo.size_bytes, photo.mime_type, photo)
-    _check_byte_size(data, filename, max_bytes)
+    _check_byte_size(len(data), filename, max_bytes)
     if b"%%EOF" not in data[-PDF_EOF_WINDOW:]:
         raise PhotoRejected(filename, "corrupt")
     return ProcessedDocument(hashlib.sha256(data).hexdigest(), len(data), "application/pdf")
@@ -222,27 +230,60 @@ def _keep_image_buffers() -> None:
     libc.mallopt(_M_TRIM_THRESHOLD, 128 * 2**20)
 
 
-def _check_byte_size(data: bytes, filename: str, max_bytes: int) -> None:
-    if not data:
+@dataclass(frozen=True)
+class _Upload:
+    """An upload as the decoders read it: a file Pillow may close, its size and head."""
+
+    file: BinaryIO
+    size: int
+    head: bytes  # the leading bytes that name a format (see _sniff)
+
+    @classmethod
+    def of(cls, data: bytes | BinaryIO) -> _Upload:
+        file = BytesIO(data) if isinstance(data, bytes) else _borrow(data)
+        size = file.seek(0, os.SEEK_END)
+        file.seek(0)
+        head = file.read(_HEAD_BYTES)
+        file.seek(0)
+        return cls(file, size, head)
+
+    def sha256(self) -> str:
+        digest = hashlib.file_digest(self.file, "sha256").hexdigest()
+        self.file.seek(0)
+        return digest
+
+
+def _borrow(upload: BinaryIO) -> BinaryIO:
+    """A reader of the upload's file that Pillow may close, leaving the upload open
+    to be stored. Uploads Werkzeug keeps in memory (small ones) are copied."""
+    try:
+        return open(upload.fileno(), "rb", closefd=False)  # Pillow closes it
+    except OSError:  # io.UnsupportedOperation: no file behind it
+        upload.seek(0)
+        return BytesIO(upload.read())
+
+
+def _check_byte_size(size: int, filename: str, max_bytes: int) -> None:
+    if not size:
         raise PhotoRejected(filename, "empty")
-    if len(data) > max_bytes:
+    if size > max_bytes:
         raise PhotoRejected(
             filename,
             "too_large_bytes",
-            size_mb=len(data) / 2**20,
+            size_mb=size / 2**20,
             limit_mb=max_bytes / 2**20,
         )
 
 
 def _decode(
-    data: bytes, filename: str, max_pixels: int
+    upload: _Upload, filename: str, max_pixels: int
 ) -> tuple[ImageFile.ImageFile, tuple[int, int]]:
     """Open and fully decode the upload; return it with its stored (pre-draft) size."""
     if ImageFile.LOAD_TRUNCATED_IMAGES:
         msg = "PIL.ImageFile.LOAD_TRUNCATED_IMAGES is set: truncated uploads would pass"
         raise RuntimeError(msg)
-    with _rejecting_decoder_errors(data, filename):
-        image = Image.open(BytesIO(data), formats=_decoders_for(data))
+    with _rejecting_decoder_errors(upload.head, filename):
+        image = Image.open(upload.file, formats=_decoders_for(upload.head))
     full_size = image.size
     pixels = full_size[0] * full_size[1]
     if pixels > max_pixels:
@@ -252,19 +293,19 @@ def _decode(
             megapixels=pixels / 1e6,
             limit_megapixels=max_pixels / 1e6,
         )
-    with _rejecting_decoder_errors(data, filename):
+    with _rejecting_decoder_errors(upload.head, filename):
         _draft_for_display(image)
         image.load()
     return image, full_size
 
 
-def _decoders_for(data: bytes) -> tuple[str, ...]:
+def _decoders_for(head: bytes) -> tuple[str, ...]:
     """The allowed decoders, with HEIF only for ISO media files (``ftyp`` box first).
 
     pillow_heif (~11 MB in every worker) is imported the first time such a file
     arrives; whether its brand is one libheif decodes stays pillow_heif's decision.
     """
-    if data[4:8] != b"ftyp":
+    if head[4:8] != b"ftyp":
         return _DECODERS_WITHOUT_HEIF
     _register_heif()
     return ALLOWED_FORMATS
@@ -278,7 +319,7 @@ def _register_heif() -> None:
 
 
 @contextmanager
-def _rejecting_decoder_errors(data: bytes, filename: str) -> Iterator[None]:
+def _rejecting_decoder_errors(head: bytes, filename: str) -> Iterator[None]:
     """Turn anything raised while parsing the upload into a PhotoRejected.
 
     Pillow's plugins are Python parsers of hostile input and have historically
@@ -295,14 +336,14 @@ def _rejecting_decoder_errors(data: bytes, filename: str) -> Iterator[None]:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PhotoRejected(filename, "decompression_bomb") from exc
     except Image.UnidentifiedImageError as exc:
-        raise _unidentified(data, filename) from exc
+        raise _unidentified(head, filename) from exc
     except Exception as exc:
         raise PhotoRejected(filename, "corrupt") from exc
 
 
-def _unidentified(data: bytes, filename: str) -> PhotoRejected:
-    """Word the rejection of bytes no allowed decoder accepted."""
-    claimed = _sniff(data)
+def _unidentified(head: bytes, filename: str) -> PhotoRejected:
+    """Word the rejection of a file no allowed decoder accepted."""
+    claimed = _sniff(head)
     if claimed in ALLOWED_FORMATS:
         return PhotoRejected(filename, "corrupt")
     if claimed is not None:
@@ -310,23 +351,23 @@ def _unidentified(data: bytes, filename: str) -> PhotoRejected:
     return PhotoRejected(filename, "not_image")
 
 
-def _sniff(data: bytes) -> str | None:
+def _sniff(head: bytes) -> str | None:
     """The image format the leading bytes claim; only used to word rejections."""
-    if data.startswith(b"\xff\xd8\xff"):
+    if head.startswith(b"\xff\xd8\xff"):
         return "JPEG"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "PNG"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WEBP"
-    if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
         return "HEIF"
-    if data[4:8] == b"ftyp" and data[8:12] in (b"avif", b"avis"):
+    if head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"):
         return "AVIF"
-    if data.startswith((b"GIF87a", b"GIF89a")):
+    if head.startswith((b"GIF87a", b"GIF89a")):
         return "GIF"
-    if data.startswith((b"II*\x00", b"MM\x00*")):
+    if head.startswith((b"II*\x00", b"MM\x00*")):
         return "TIFF"
-    if data[:2] == b"BM" and data[6:10] == bytes(4):
+    if head[:2] == b"BM" and head[6:10] == bytes(4):
         return "BMP"
     return None
 

@@ -37,13 +37,13 @@ def process_uploads(
     """Validate and re-encode every upload; raises PhotoRejected on the first bad one.
 
     Returns (upload, processed photo) pairs; `store_photo_files` reads the original
-    from the upload again. One photo at a time is held in memory (a 12 MP JPEG is
-    3 MB, its decoded pixels 12 MB). Nothing is stored here, so a rejection leaves
-    nothing behind.
+    from the upload again. Photos are decoded one at a time straight from the
+    spooled files (a 12 MP JPEG decodes to 12 MB; its own 3 MB are never held
+    meanwhile). Nothing is stored here, so a rejection leaves nothing behind.
     """
     if len(uploads) > MAX_PHOTOS_PER_REPORT:
         raise TooManyPhotos(len(uploads))
-    return [(upload, process_photo(_read(upload), name)) for name, upload in uploads]
+    return [(upload, process_photo(upload, name)) for name, upload in uploads]
 
 
 def store_photo_files(storage: Storage, original: Original, photo: ProcessedPhoto) -> None:

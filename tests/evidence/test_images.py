@@ -5,6 +5,7 @@ import hashlib
 import random
 import re
 import struct
+import tempfile
 import zipfile
 import zlib
 from datetime import datetime
@@ -125,6 +126,52 @@ def test_accepts_allowed_formats(fmt: str, mode: str, mime_type: str) -> None:
         with Image.open(BytesIO(jpeg)) as derivative:
             assert (derivative.format, derivative.mode) == ("JPEG", "RGB")
             assert derivative.size == size
+
+
+def _spooled(data: bytes) -> tempfile.SpooledTemporaryFile:
+    """An upload as Werkzeug hands over a large one: in a temporary file."""
+    upload = tempfile.SpooledTemporaryFile(max_size=1)  # noqa: SIM115 - returned open
+    upload.write(data)
+    upload.seek(0)
+    return upload
+
+
+@pytest.mark.parametrize(("fmt", "size"), [("JPEG", (2000, 1500)), ("HEIF", (480, 360))])
+@pytest.mark.parametrize("as_file", [_spooled, BytesIO], ids=["spooled", "in-memory"])
+def test_a_file_gives_the_same_photo_as_its_bytes_and_stays_open(
+    fmt: str, size: tuple[int, int], as_file
+) -> None:
+    data = _encode(_picture(size), fmt)
+    upload = as_file(data)
+    upload.seek(123)  # read from its start whatever the position
+
+    from_file = process_photo(upload, "IMG_0001.jpg")
+
+    assert from_file == process_photo(data, "IMG_0001.jpg")
+    upload.seek(0)
+    assert upload.read() == data, "left open, unchanged, for storing"
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "limits"),
+    [
+        (b"", "empty", {}),
+        (b"x" * 2000, "too_large_bytes", {"max_bytes": 1000}),
+        (b"Not a photo at all.\n" * 20, "not_image", {}),
+        (None, "unsupported", {}),
+        (None, "corrupt", {}),
+    ],
+    ids=["empty", "too-large", "text", "gif", "truncated"],
+)
+def test_a_file_is_rejected_like_its_bytes(content: bytes | None, code: str, limits) -> None:
+    if content is None:
+        jpeg = _encode(_picture(), "JPEG")
+        content = _encode(_picture((64, 48)), "GIF") if code == "unsupported" else jpeg[:3000]
+
+    with pytest.raises(PhotoRejected) as info:
+        process_photo(_spooled(content), "upload.jpg", **limits)
+
+    assert info.value.code == code
 
 
 def test_multi_picture_jpeg_is_treated_as_jpeg() -> None:

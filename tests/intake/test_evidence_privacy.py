@@ -83,3 +83,17 @@ def test_reporter_email_and_phone_never_appear_in_plain_text(app, client, tip):
     assert "Sữa bột Similac" in dump, "the check reads real data"
     for secret in ("0987654321", "binh.tran@example.vn", "Trần Thị Bình"):
         assert secret not in dump
+
+
+def test_photos_spooled_to_disk_or_kept_in_memory_are_stored_byte_for_byte(app, client, tip):
+    """Werkzeug spools a large upload to a temporary file (over 500 KB), keeps a small
+    one in memory; either is decoded from where it is and stored unchanged."""
+    large, small = imaging.jpeg((2400, 1800), seed="large"), imaging.jpeg((64, 48))
+    assert len(large) > 1024 * 1024
+
+    assert post_report(client, tip([(large, "a.jpg"), (small, "b.jpg")])).status_code == 302
+
+    storage = LocalStorage(app.config["UPLOAD_ROOT"])
+    photos = db.session.scalars(select(Photo).order_by(Photo.position)).all()
+    assert [storage.get(original_key(p.sha256)) for p in photos] == [large, small]
+    assert [(p.width, p.height) for p in photos] == [(2400, 1800), (64, 48)]
