@@ -66,7 +66,7 @@ from inspect_app.geo.models import Ward
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 
-watch(Category)  # the queue's category names are cached (`_category_names`)
+watch(Category, Team)  # the queue's category names and team wards are cached
 
 ACTION_FORMS = {
     Action.REJECT: RejectForm,
@@ -418,15 +418,20 @@ def _scope_wards(user: User) -> list[tuple[int, str]]:
 
 
 def _team_wards(team_id: int) -> list[tuple[int, str]]:
-    """The jurisdiction of a team that is not an e-commerce team, by name."""
-    rows = db.session.execute(
-        select(Ward.code, Ward.name)
-        .join(team_wards, team_wards.c.ward_code == Ward.code)
-        .join(Team, Team.id == team_wards.c.team_id)
-        .where(Team.id == team_id, Team.is_ecommerce.is_(False))
-        .order_by(Ward.name)
-    )
-    return [(code, name) for code, name in rows]
+    """The jurisdiction of a team that is not an e-commerce team, by name (kept per
+    process; a change of jurisdiction goes through `Team.wards`, which empties it)."""
+
+    def load() -> list[tuple[int, str]]:
+        rows = db.session.execute(
+            select(Ward.code, Ward.name)
+            .join(team_wards, team_wards.c.ward_code == Ward.code)
+            .join(Team, Team.id == team_wards.c.team_id)
+            .where(Team.id == team_id, Team.is_ecommerce.is_(False))
+            .order_by(Ward.name)
+        )
+        return [(code, name) for code, name in rows]
+
+    return cached(("team_wards", team_id), load)
 
 
 def _filters(form: QueueFilterForm) -> QueueFilters:

@@ -93,6 +93,23 @@ def test_the_directors_ward_filter_follows_added_and_retired_wards(app, org):
         db.session.commit()
 
 
+def test_a_new_jurisdiction_shows_in_the_teams_ward_filter_at_once(app, org, make_user):
+    lead = app.test_client()
+    login(lead, org.lead)
+    before = _options(lead.get("/cases").get_data(as_text=True), "ward")
+    assert set(before) == {"None"} | {str(w.code) for w in org.team.wards}
+    admin = app.test_client()
+    _log_in_fully(admin, make_user(Role.ADMIN))
+    kept = sorted(org.team.wards, key=lambda w: w.code)[:2]
+    response = admin.post(
+        f"/admin/teams/{org.team.id}",
+        data={"j-wards": [w.code for w in kept], "j-submit": "1"},
+    )
+    assert response.status_code == 302
+    after = _options(lead.get("/cases").get_data(as_text=True), "ward")
+    assert after == {"None": "Tất cả", **{str(w.code): w.name for w in kept}}
+
+
 def test_an_e_commerce_team_filters_by_the_wards_of_its_province(app, make_team, make_user):
     team = make_team("HN-TMDT", is_ecommerce=True)
     lead = make_user(Role.TEAM_LEAD, team=team)
