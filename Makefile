@@ -86,7 +86,7 @@ bench: install
 	$(BENCH_ENV) $(FLASK) db upgrade
 	$(BENCH_ENV) $(FLASK) refdata load
 	$(BENCH_ENV) $(FLASK) seed-bulk --cases $(BENCH_CASES)
-	psql "$(BENCH_DATABASE_URL)" -qc 'VACUUM (ANALYZE) cases, reports, photos, audit_events'
+	psql "$(BENCH_DATABASE_URL)" -qc 'VACUUM (ANALYZE) cases, reports, photos, case_notes, audit_events'
 	$(BENCH_ENV) BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:

@@ -21,8 +21,13 @@ def id_in_range(ident: int) -> bool:
     return 0 < ident <= MAX_ID
 
 
-def case_scope(user: User) -> ColumnElement[bool]:
-    """SQL condition on `Case` selecting the cases this user may see."""
+def case_scope(
+    user: User,
+    province_code: ColumnElement[int] = Case.province_code,
+    team_id: ColumnElement[int] = Case.team_id,
+) -> ColumnElement[bool]:
+    """SQL condition selecting the cases this user may see: on `Case`, or on another
+    table's columns holding a case's province and team (the queue's counters)."""
     if not user.can(Permission.VIEW_CASES):
         return false()
     role = user.role_enum
@@ -30,10 +35,10 @@ def case_scope(user: User) -> ColumnElement[bool]:
         return true()
     if role is Role.DIRECTOR:
         office = user.office_of_scope
-        return Case.province_code == office.province_code if office else false()
+        return province_code == office.province_code if office else false()
     if user.team_id is None:
         return false()
-    return Case.team_id == user.team_id
+    return team_id == user.team_id
 
 
 def can_see_case(user: User, case: Case) -> bool:
