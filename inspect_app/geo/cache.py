@@ -1,9 +1,10 @@
 """Reference data kept per process.
 
 Administrative units, categories and calendar overrides change only through CLI
-commands (`flask refdata load`, `flask deadlines …`), so pages may reuse what they
-read. An entry lives `REFERENCE_TTL` seconds, which bounds how long a change made by
-another process takes to show; a write to a watched table in this process (an ORM
+commands (`flask refdata load`, `flask deadlines …`), a team's jurisdiction through
+an admin page, rarely; so pages may reuse what they read. An entry lives
+`REFERENCE_TTL` seconds, which bounds how long a change made by another process
+takes to show; a write to a watched table in this process (an ORM
 flush or an ORM UPDATE/DELETE/INSERT statement, and the commit or rollback that
 follows) empties the cache at once.
 """
