@@ -68,6 +68,10 @@ class Config:
     REPORT_RATE_LIMIT = os.environ.get("REPORT_RATE_LIMIT", "5 per minute; 30 per day")
     # Counts failed look-ups only.
     TRACK_RATE_LIMIT = os.environ.get("TRACK_RATE_LIMIT", "10 per 10 minutes")
+    # Administrators do not read cases; a deployment may allow it explicitly.
+    ADMINS_READ_CASES = _env_bool("ADMINS_READ_CASES", False)
+    # Lifetime of one-time links for setting a password (invitation, admin reset).
+    PASSWORD_LINK_HOURS = _env_int("PASSWORD_LINK_HOURS", 72)
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
     ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 65536)
 

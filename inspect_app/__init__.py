@@ -20,6 +20,7 @@ def create_app(config: type | None = None, overrides: Mapping | None = None) -> 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     _init_extensions(app)
+    _import_models()
     _register_blueprints(app)
     _register_cli(app)
     return app
@@ -51,15 +52,40 @@ def _init_extensions(app: Flask) -> None:
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
+def _import_models() -> None:
+    """Every mapped class, so relationships by name resolve in any entry point."""
+    import importlib
+
+    for package in (
+        "accounts",
+        "audit",
+        "cases",
+        "core",
+        "deadlines",
+        "evidence",
+        "geo",
+        "notify",
+        "retention",
+        "reviews",
+        "scheduler",
+        "sealing",
+        "stats",
+    ):
+        importlib.import_module(f"inspect_app.{package}.models")
+
+
 def _register_blueprints(app: Flask) -> None:
     from inspect_app.accounts.views import bp as accounts_bp
+    from inspect_app.audit.views import bp as audit_bp
     from inspect_app.cases.views import bp as cases_bp
     from inspect_app.core.views import bp as core_bp
     from inspect_app.evidence.views import bp as evidence_bp
     from inspect_app.geo.views import bp as geo_bp
     from inspect_app.intake.views import bp as intake_bp
     from inspect_app.notify.views import bp as notify_bp
+    from inspect_app.retention.views import bp as retention_bp
     from inspect_app.reviews.views import bp as reviews_bp
+    from inspect_app.sealing.views import bp as sealing_bp
     from inspect_app.stats.views import bp as stats_bp
 
     for blueprint in (
@@ -72,6 +98,9 @@ def _register_blueprints(app: Flask) -> None:
         reviews_bp,
         notify_bp,
         stats_bp,
+        retention_bp,
+        sealing_bp,
+        audit_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -83,9 +112,10 @@ def _register_cli(app: Flask) -> None:
     from inspect_app.deadlines.cli import calendar_cli, deadlines_cli
     from inspect_app.demo import seed_demo_command
     from inspect_app.evidence.cli import evidence_cli
-    from inspect_app.keys_cli import keys_cli
     from inspect_app.refdata import refdata_cli
+    from inspect_app.retention.cli import retention_cli
     from inspect_app.scheduler.cli import scheduler_cli
+    from inspect_app.sealing.cli import keys_cli
 
     for command in (
         users_cli,
@@ -99,5 +129,6 @@ def _register_cli(app: Flask) -> None:
         deadlines_cli,
         scheduler_cli,
         seed_bulk_command,
+        retention_cli,
     ):
         app.cli.add_command(command)

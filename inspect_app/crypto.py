@@ -44,3 +44,14 @@ def rotate_token(token: str | None, cipher: MultiFernet) -> str | None:
     if not token:
         return token
     return cipher.rotate(token.encode("ascii")).decode("ascii")
+
+
+def decrypt_recent(token: str | None, max_age_seconds: int) -> str | None:
+    """A value encrypted at most `max_age_seconds` ago; None if older or unreadable
+    (for short-lived secrets kept in a cookie, such as a new tracking code)."""
+    if not token:
+        return None
+    try:
+        return data_cipher().decrypt(token.encode("ascii"), ttl=max_age_seconds).decode("utf-8")
+    except (InvalidToken, UnicodeError):
+        return None

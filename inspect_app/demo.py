@@ -16,6 +16,7 @@ from inspect_app.extensions import db
 from inspect_app.geo.models import Province
 from inspect_app.geo.services import wards_of
 from inspect_app.refdata import load_reference_data
+from inspect_app.sealing.services import create_recovery_key
 from inspect_app.stats.demo import publish_demo_report
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - demo data only, refused in production
@@ -36,10 +37,12 @@ DEMO_USERS: tuple[tuple[str, str, Role, str | None], ...] = (
 )
 
 
-def seed_demo() -> bool:
-    """Create the demo organisation and users. Returns False if it already exists."""
+def seed_demo() -> str | None:
+    """Create the demo organisation, users and cases, sealed to the officers and to
+    the demo office's recovery key, whose printable text is returned (None if the
+    demo data already exists)."""
     if db.session.scalar(select(Office).where(Office.code == DEMO_OFFICE_CODE)):
-        return False
+        return None
     load_reference_data()
     province = db.session.get(Province, DEMO_PROVINCE_CODE)
     office = Office(code=DEMO_OFFICE_CODE, name=f"Chi cục QLTT {province.name}", province=province)
@@ -73,9 +76,10 @@ def seed_demo() -> bool:
             association=association if role is Role.ASSOCIATION_STAFF else None,
         )
     db.session.flush()
+    _recovery, recovery_text = create_recovery_key(office)
     seed_demo_cases(utcnow())
     publish_demo_report(utcnow())
-    return True
+    return recovery_text
 
 
 def _print_accounts() -> None:
@@ -92,9 +96,14 @@ def seed_demo_command() -> None:
     """Load demo data into an empty database (refused in production)."""
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("seed-demo refuses to run against a production configuration")
-    if seed_demo():
+    recovery_text = seed_demo()
+    if recovery_text:
         db.session.commit()
         click.echo("Demo data loaded.")
+        click.echo(
+            f"Demo office recovery key (printed only now; in production it is made by\n"
+            f"`flask keys recovery-create` and kept offline): {recovery_text}"
+        )
     else:
         click.echo("Demo data already present; nothing changed.")
     _print_accounts()

@@ -10,6 +10,7 @@ from inspect_app.core.settings import REFDATA_VERSION, set_setting
 from inspect_app.deadlines.services import load_default_policies, load_official_swaps
 from inspect_app.extensions import db
 from inspect_app.geo.services import data_version, load_administrative_units
+from inspect_app.retention.services import load_default_rules
 
 refdata_cli = AppGroup("refdata", help="Reference data (administrative units, categories).")
 
@@ -20,6 +21,7 @@ def load_reference_data() -> str:
     categories = load_default_categories()
     load_default_policies()
     load_official_swaps()
+    load_default_rules()
     set_setting(REFDATA_VERSION, data_version())
     return f"{data_version()}: provinces {provinces}; wards {wards}; categories {categories} added"
 

@@ -21,7 +21,13 @@ from inspect_app.extensions import db, limiter
 from inspect_app.refdata import load_reference_data
 
 # Reference tables are loaded once and kept between tests.
-KEEP_TABLES = {"provinces", "wards", "categories", "calendar_overrides", "deadline_policies"}
+KEEP_TABLES = {
+    "provinces",
+    "wards",
+    "categories",
+    "calendar_overrides",
+    "deadline_policies",
+}
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 

@@ -1,4 +1,4 @@
-"""`flask keys rotate` and `flask keys generate`."""
+"""`flask keys rotate` and `flask keys generate`: the service key (INSPECT_DATA_KEY)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,11 @@ from inspect_app.crypto import DataKeyError, data_cipher, decrypt_text, encrypt_
 from inspect_app.evidence.services import get_storage
 from inspect_app.extensions import db
 from inspect_app.intake.services import ReportDraft, ReporterIdentity, submit_report
-from inspect_app.keys_cli import rotate_data_keys
+from inspect_app.sealing.cli import rotate_data_keys
 
 IDENTITY = ReporterIdentity(
     name="Nguyễn Văn An", phone="0912345678", email="an@example.vn", address="12 Hàng Bông"
 )
-COLUMNS = ("reporter_name_enc", "reporter_phone_enc", "reporter_email_enc", "reporter_address_enc")
 
 
 def _report(identity: ReporterIdentity | None = IDENTITY) -> Report:
@@ -33,6 +32,7 @@ def _report(identity: ReporterIdentity | None = IDENTITY) -> Report:
         ward_code=4,
         identity=identity,
         consent=identity is not None,
+        wants_email_updates=identity is not None,
     )
     report = submit_report(draft, [], get_storage()).report
     db.session.commit()
@@ -40,7 +40,7 @@ def _report(identity: ReporterIdentity | None = IDENTITY) -> Report:
 
 
 def _tokens(report: Report, user: User) -> list[str | None]:
-    return [getattr(report, column) for column in COLUMNS] + [user.totp_secret_enc]
+    return [report.progress_email_enc, user.totp_secret_enc]
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_rotate_reencrypts_everything_with_the_new_key(app, app_ctx, make_user, 
     report = _report()
     anonymous = _report(identity=None)
     db.session.commit()
-    before = _tokens(report, user)
+    before, sealed = _tokens(report, user), report.identity_sealed
     app.config["INSPECT_DATA_KEY"] = f"{new_key},{old_key}"
 
     result = app.test_cli_runner().invoke(args=["keys", "rotate"])
@@ -71,13 +71,14 @@ def test_rotate_reencrypts_everything_with_the_new_key(app, app_ctx, make_user, 
     assert "users: 1 rows re-encrypted" in result.output
     after = _tokens(report, user)
     new_only, old_only = data_cipher(new_key), data_cipher(old_key)
-    expected = [IDENTITY.name, IDENTITY.phone, IDENTITY.email, IDENTITY.address, secret]
-    assert [decrypt_text(token, new_only) for token in after] == expected
+    assert [decrypt_text(token, new_only) for token in after] == [IDENTITY.email, secret]
     for old_token, new_token in zip(before, after, strict=True):
         assert new_token != old_token
         with pytest.raises(DataKeyError):
             decrypt_text(new_token, old_only)
-    assert all(getattr(anonymous, column) is None for column in COLUMNS)
+    # The sealed identity is not the service key's to rotate (nor to read).
+    assert report.identity_sealed == sealed
+    assert anonymous.progress_email_enc is None and anonymous.identity_sealed is None
 
 
 def test_rotation_walks_every_batch(app, app_ctx, make_user, new_key) -> None:
@@ -89,7 +90,7 @@ def test_rotation_walks_every_batch(app, app_ctx, make_user, new_key) -> None:
 
     counts = rotate_data_keys(batch_size=2)
 
-    assert counts == {"reports": 0, "users": 3}
+    assert counts["reports"] == 0 and counts["users"] == 3
     new_only = data_cipher(new_key)
     assert [decrypt_text(user.totp_secret_enc, new_only) for user in users] == secrets
 

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -18,9 +28,12 @@ from inspect_app.accounts.forms import (
 from inspect_app.accounts.models import Association, Office, Team, User
 from inspect_app.accounts.permissions import Permission, require_permission
 from inspect_app.accounts.views import bp
-from inspect_app.core.settings import get_flag, set_flag
+from inspect_app.cases.models import ReportKind
+from inspect_app.core.settings import get_flag
 from inspect_app.extensions import db
 from inspect_app.geo.models import Ward
+from inspect_app.retention.forms import RetentionRulesForm
+from inspect_app.retention.services import retention_months, set_rule
 
 
 def _fill_placement_choices(form: UserForm) -> None:
@@ -68,18 +81,18 @@ def admin_user_new():
         try:
             user = services.create_user(
                 email=form.email.data,
-                password=form.password.data or "",
                 role=form.role.data,
                 full_name=form.full_name.data,
+                actor=current_user,
                 **_placement(form),
             )
+            link = services.invite_user(user, actor=current_user, base_url=_base_url())
         except services.AccountError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
             db.session.commit()
-            flash(_("User %(email)s was created.", email=user.email), "success")
-            return redirect(url_for(".admin_users"))
+            return _link_page(user, link, invitation=True)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("accounts/admin_user_form.html", form=form, user=None), status
 
@@ -97,10 +110,12 @@ def admin_user_edit(user_id: int):
     if form.validate_on_submit():
         try:
             services.update_user(
-                user, role=form.role.data, full_name=form.full_name.data, **_placement(form)
+                user,
+                role=form.role.data,
+                full_name=form.full_name.data,
+                actor=current_user,
+                **_placement(form),
             )
-            if form.password.data:
-                services.set_password(user, form.password.data)
         except services.AccountError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
@@ -117,8 +132,22 @@ def admin_user_edit(user_id: int):
     )
 
 
+def _base_url() -> str:
+    return current_app.config["BASE_URL"]
+
+
+def _link_page(user: User, link: str, *, invitation: bool):
+    """The one-time link, shown this once so it can be handed over in person (it was
+    e-mailed to the user too). The page must not be cached anywhere."""
+    response = make_response(
+        render_template("accounts/admin_link.html", user=user, link=link, invitation=invitation)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route(
-    "/admin/users/<int:user_id>/<any(unlock,deactivate,activate,reset_2fa):action>",
+    "/admin/users/<int:user_id>/<any(unlock,deactivate,activate,reset_2fa,reset_password):action>",
     methods=["POST"],
 )
 @require_permission(Permission.MANAGE_USERS)
@@ -126,15 +155,22 @@ def admin_user_action(user_id: int, action: str):
     user = _get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    admin = current_user._get_current_object()
+    if user.id == admin.id and action != "unlock":
+        flash(_("Change your own account from “My account”."), "error")
+        return redirect(url_for(".admin_user_edit", user_id=user.id)), 303
+    if action == "reset_password":
+        link = services.reset_password(user, actor=admin, base_url=_base_url())
+        db.session.commit()
+        return _link_page(user, link, invitation=False)
     if action == "unlock":
-        services.unlock_user(user)
+        services.unlock_user(user, actor=admin)
         message = _("The account of %(email)s is unlocked.", email=user.email)
     elif action == "reset_2fa":
-        services.disable_totp(user)
-        services.end_all_sessions(user)
+        services.reset_totp(user, actor=admin)
         message = _("Two-step verification of %(email)s was reset.", email=user.email)
     else:
-        services.set_user_active(user, action == "activate")
+        services.set_user_active(user, action == "activate", actor=admin)
         message = _("Changes saved.")
     db.session.commit()
     flash(message, "success")
@@ -166,6 +202,7 @@ def admin_team_new():
                 office=_get_or_404(Office, form.office_id.data),
                 is_ecommerce=form.is_ecommerce.data,
                 is_default=form.is_default.data,
+                actor=current_user,
             )
         except services.AccountError as exc:
             db.session.rollback()
@@ -201,6 +238,7 @@ def admin_team_edit(team_id: int):
                 name=form.name.data,
                 is_ecommerce=form.is_ecommerce.data,
                 is_default=form.is_default.data,
+                actor=current_user,
             )
         except services.AccountError as exc:
             db.session.rollback()
@@ -220,7 +258,7 @@ def admin_team_edit(team_id: int):
 
 def _save_jurisdiction(team: Team, jurisdiction: JurisdictionForm, form: TeamForm):
     try:
-        services.set_team_jurisdiction(team, jurisdiction.wards.data or [])
+        services.set_team_jurisdiction(team, jurisdiction.wards.data or [], actor=current_user)
     except services.AccountError as exc:
         db.session.rollback()
         jurisdiction.form_errors.append(str(exc))
@@ -235,18 +273,38 @@ def _save_jurisdiction(team: Team, jurisdiction: JurisdictionForm, form: TeamFor
     return redirect(url_for(".admin_team_edit", team_id=team.id))
 
 
+def _retention_form(formdata=None) -> RetentionRulesForm:
+    form = RetentionRulesForm(formdata=formdata, prefix="r")
+    if formdata is None:
+        for kind, months in retention_months().items():
+            form[kind.value].data = months
+    return form
+
+
 @bp.route("/admin/settings", methods=["GET", "POST"])
 @require_permission(Permission.MANAGE_SETTINGS)
 def admin_settings():
+    """Security settings and retention periods; every change is an audit event."""
     form = SettingsForm()
     flags = [f for f in form if f.type == "BooleanField"]
+    retention = _retention_form(request.form if "r-submit" in request.form else None)
     if request.method == "GET":
         for flag in flags:
             flag.data = get_flag(flag.name)
-    if form.validate_on_submit():
+    if "r-submit" in request.form and retention.validate_on_submit():
+        for kind in ReportKind:
+            set_rule(kind, retention[kind.value].data, actor=current_user)
+        db.session.commit()
+        flash(_("Retention periods saved."), "success")
+        return redirect(url_for(".admin_settings"))
+    if "submit" in request.form and form.validate_on_submit():
         for flag in flags:
-            set_flag(flag.name, flag.data)
+            services.change_setting(flag.name, flag.data, actor=current_user)
         db.session.commit()
         flash(_("Changes saved."), "success")
         return redirect(url_for(".admin_settings"))
-    return render_template("accounts/admin_settings.html", form=form)
+    status = 400 if form.errors or retention.errors else 200
+    return (
+        render_template("accounts/admin_settings.html", form=form, retention=retention),
+        status,
+    )

@@ -54,6 +54,20 @@ class PasswordChangeForm(BaseForm):
     submit = SubmitField(_l("Change password"))
 
 
+class NewPasswordForm(BaseForm):
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Set my password"))
+
+
 def _role_choices() -> list[SelectChoice]:
     return [SelectChoice(r.value, r.title) for r in Role]
 
@@ -65,7 +79,6 @@ class UserForm(BaseForm):
     team_id = SelectField(_l("Team"), coerce=int, validators=[Optional()])
     office_id = SelectField(_l("Office"), coerce=int, validators=[Optional()])
     association_id = SelectField(_l("Association"), coerce=int, validators=[Optional()])
-    password = PasswordField(_l("Initial password"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Save"))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -23,6 +24,9 @@ from inspect_app.extensions import db
 from inspect_app.geo.models import Province, Ward
 
 _ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
+# A password hash that no password matches: the account waits for its owner to set
+# a password through a one-time link.
+UNUSABLE_PASSWORD_PREFIX = "!"  # noqa: S105 - a marker, never a password
 
 
 class Office(db.Model):
@@ -120,6 +124,13 @@ class User(UserMixin, db.Model):
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+    officer_key = relationship(
+        "OfficerKey",
+        back_populates="user",
+        uselist=False,
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     def __str__(self) -> str:
         return self.full_name or self.email
@@ -144,6 +155,11 @@ class User(UserMixin, db.Model):
         return self.active and role_has(self.role, permission)
 
     @property
+    def has_usable_password(self) -> bool:
+        """False after an admin's reset, until the user sets a password by link."""
+        return not self.password_hash.startswith(UNUSABLE_PASSWORD_PREFIX)
+
+    @property
     def office_of_scope(self) -> Office | None:
         """The office whose province this user works in, if any."""
         return self.team.office if self.team else self.office
@@ -160,3 +176,26 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="recovery_codes")
+
+
+class PasswordLinkPurpose(StrEnum):
+    INVITATION = "invitation"  # a new account's first password
+    RESET = "reset"  # an administrator's reset
+
+
+class PasswordLink(db.Model):
+    """A one-time link with which a user sets their own password (an admin never
+    chooses it). Only a hash of the token is stored."""
+
+    __tablename__ = "password_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

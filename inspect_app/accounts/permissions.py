@@ -6,7 +6,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
 
-from flask import abort
+from flask import abort, current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -56,6 +56,7 @@ class Permission(StrEnum):
     EXTEND_DEADLINES = "extend_deadlines"
     AUDIT_CASES = "audit_cases"
     REVEAL_REPORTER = "reveal_reporter"
+    PLACE_LEGAL_HOLD = "place_legal_hold"
     DOWNLOAD_ORIGINALS = "download_originals"
     BUILD_STATISTICS = "build_statistics"
     PUBLISH_STATISTICS = "publish_statistics"
@@ -63,6 +64,7 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_TEAMS = "manage_teams"
     MANAGE_SETTINGS = "manage_settings"
+    VIEW_SECURITY_EVENTS = "view_security_events"
 
 
 _OFFICER = {Permission.VIEW_CASES, Permission.WORK_CASES, Permission.DOWNLOAD_ORIGINALS}
@@ -85,6 +87,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.APPROVE_RESOLUTIONS,
             Permission.EXTEND_DEADLINES,
             Permission.REVEAL_REPORTER,
+            Permission.PLACE_LEGAL_HOLD,
             Permission.VIEW_DASHBOARD,
         }
     ),
@@ -94,25 +97,44 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DOWNLOAD_ORIGINALS,
             Permission.AUDIT_CASES,
             Permission.REVEAL_REPORTER,
+            Permission.PLACE_LEGAL_HOLD,
+            Permission.VIEW_SECURITY_EVENTS,
             Permission.BUILD_STATISTICS,
             Permission.PUBLISH_STATISTICS,
             Permission.VIEW_DASHBOARD,
         }
     ),
+    # Administrators run accounts, teams and settings; they do not read cases,
+    # photos or identities (see ADMIN_CASE_READING for the one exception).
     Role.ADMIN: frozenset(
         {
-            Permission.VIEW_CASES,
             Permission.MANAGE_USERS,
             Permission.MANAGE_TEAMS,
             Permission.MANAGE_SETTINGS,
-            Permission.VIEW_DASHBOARD,
         }
     ),
 }
 
+# What administrators may also do where a deployment explicitly configures it
+# (ADMINS_READ_CASES, e.g. a small office where one person does both): read cases
+# and dashboards across the country — never reveal identities or open originals.
+ADMIN_CASE_READING = frozenset({Permission.VIEW_CASES, Permission.VIEW_DASHBOARD})
+
 
 def role_has(role: Role | str, permission: Permission) -> bool:
-    return permission in ROLE_PERMISSIONS[Role(role)]
+    role = Role(role)
+    if permission in ROLE_PERMISSIONS[role]:
+        return True
+    return role is Role.ADMIN and permission in ADMIN_CASE_READING and _admins_read_cases()
+
+
+def _admins_read_cases() -> bool:
+    return has_app_context() and bool(current_app.config.get("ADMINS_READ_CASES"))
+
+
+def roles_with(permission: Permission) -> list[Role]:
+    """The roles whose permissions always include `permission`."""
+    return [role for role in Role if permission in ROLE_PERMISSIONS[role]]
 
 
 def require_permission(permission: Permission) -> Callable:

@@ -1,4 +1,6 @@
-"""Account rules: creating users, logging in, lockout, sessions, TOTP."""
+"""Account rules: creating users, logging in, lockout, sessions, TOTP, one-time
+password links. Every security-relevant change is an audit event with its actor,
+and the person whose account changed is told by e-mail."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import hashlib
 import secrets
 import time
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 import pyotp
 from argon2 import PasswordHasher
@@ -16,17 +19,56 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from inspect_app.accounts.models import Association, Office, RecoveryCode, Team, User, team_wards
+from inspect_app.accounts.models import (
+    UNUSABLE_PASSWORD_PREFIX,
+    Association,
+    Office,
+    PasswordLink,
+    PasswordLinkPurpose,
+    RecoveryCode,
+    Team,
+    User,
+    team_wards,
+)
 from inspect_app.accounts.permissions import Role
-from inspect_app.core.settings import REQUIRE_TOTP_FOR_ALL_STAFF, get_flag
+from inspect_app.audit.services import record_event
+from inspect_app.core.settings import REQUIRE_TOTP_FOR_ALL_STAFF, get_flag, set_flag
+from inspect_app.core.web import format_datetime_vn
 from inspect_app.crypto import decrypt_text, encrypt_text
 from inspect_app.dbtypes import utcnow
 from inspect_app.extensions import db
 from inspect_app.geo.models import Ward
+from inspect_app.notify.emails import account_change_email, password_link_email
+from inspect_app.notify.services import queue_account_message
+from inspect_app.sealing.services import (
+    create_officer_key,
+    drop_officer_key,
+    ensure_officer_key,
+    may_hold_keys,
+    relock_officer_key,
+    revoke_unentitled,
+)
 
 MIN_PASSWORD_LENGTH = 10
 RECOVERY_CODE_COUNT = 10
 TOTP_ISSUER = "inspect_app"
+# What a person is told by e-mail when their account changes.
+CHANGE_TITLES = {
+    "created": _l("Your account was created"),
+    "password_changed": _l("Your password was changed"),
+    "password_reset": _l("Your password was reset by an administrator"),
+    "password_set": _l("You set your password with a one-time link"),
+    "totp_enabled": _l("Two-step verification was turned on"),
+    "totp_disabled": _l("Two-step verification was turned off"),
+    "totp_reset": _l("Two-step verification was reset by an administrator"),
+    "recovery_codes": _l("New recovery codes were made"),
+    "role": _l("Your role, team or office changed"),
+    "deactivated": _l("Your account was deactivated"),
+    "activated": _l("Your account was reactivated"),
+    "unlocked": _l("Your account was unlocked"),
+    "locked": _l("Your account was locked after too many failed logins"),
+    "access_granted": _l("You were given access to sealed reporter data"),
+}
 
 
 class AccountError(ValueError):
@@ -44,6 +86,13 @@ def _hasher() -> PasswordHasher:
 
 def hash_password(password: str) -> str:
     return _hasher().hash(password)
+
+
+def _password_matches(user: User, password: str) -> bool:
+    try:
+        return _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def check_password_strength(password: str) -> None:
@@ -64,6 +113,23 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
+# --- audit and notices --------------------------------------------------------------
+
+
+def _audit(action: str, actor: User | None, subject: User | None = None, **data) -> None:
+    """A security event: who acted, on whose account."""
+    if subject is not None:
+        data |= {"subject": subject.id, "subject_email": subject.email}
+    record_event(actor=actor, action=action, data=data)
+
+
+def tell_user(user: User, change: str, *, by: User | None, now: datetime | None = None) -> None:
+    """E-mail the owner of an account about a change to it (in the same transaction)."""
+    now = now or utcnow()
+    email = account_change_email(user, CHANGE_TITLES[change], by, format_datetime_vn(now))
+    queue_account_message(user, change, email, now)
+
+
 def _check_role_placement(
     role: Role, team: Team | None, office: Office | None, association: Association | None
 ) -> None:
@@ -78,14 +144,21 @@ def _check_role_placement(
 def create_user(
     *,
     email: str,
-    password: str,
     role: Role | str,
+    password: str | None = None,
     full_name: str = "",
     team: Team | None = None,
     office: Office | None = None,
     association: Association | None = None,
+    actor: User | None = None,
 ) -> User:
-    """Create a staff account, checking e-mail, password and the role's placement."""
+    """Create a staff account, checking e-mail, password and the role's placement.
+
+    Without a password (an administrator's page: they never choose one) the account
+    waits for its owner to set one through an invitation link
+    (`create_password_link`). With one (the `users create` command) the officer's
+    key pair is made at once.
+    """
     try:
         role = Role(role)
     except ValueError:
@@ -93,14 +166,15 @@ def create_user(
     email = normalize_email(email)
     if find_user_by_email(email):
         raise AccountError(_l("A user with this e-mail address already exists."))
-    check_password_strength(password)
+    if password is not None:
+        check_password_strength(password)
     _check_role_placement(role, team, office, association)
     if role is Role.DIRECTOR and office is None and team is not None:
         office, team = team.office, None
     user = User(
         email=email,
         full_name=full_name.strip(),
-        password_hash=hash_password(password),
+        password_hash=hash_password(password) if password else UNUSABLE_PASSWORD_PREFIX,
         role=role.value,
         team=team,
         office=office,
@@ -112,7 +186,14 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
+    _audit("account.created", actor, user, role=role.value, team=_code(team), office=_code(office))
+    if password is not None and may_hold_keys(user):
+        create_officer_key(user, password)
     return user
+
+
+def _code(place: Team | Office | None) -> str | None:
+    return place.code if place is not None else None
 
 
 def update_user(
@@ -123,15 +204,27 @@ def update_user(
     team: Team | None,
     office: Office | None,
     association: Association | None,
+    actor: User | None = None,
 ) -> None:
+    """Change a user's role and placement. A new scope ends their sessions and drops
+    the sealed keys they are no longer entitled to; they are told by e-mail."""
     role = Role(role)
     _check_role_placement(role, team, office, association)
+    before = {"role": user.role, "team": _code(user.team), "office": _code(user.office)}
     changed_scope = role.value != user.role or team != user.team or office != user.office
+    changed_scope |= association != user.association
     user.role, user.full_name = role.value, full_name.strip()
     user.team, user.office, user.association = team, office, association
-    if changed_scope:
-        end_all_sessions(user)
     db.session.flush()
+    if not changed_scope:
+        return
+    end_all_sessions(user)
+    after = {"role": user.role, "team": _code(team), "office": _code(office)}
+    revoke_unentitled(user, actor=actor)
+    if not may_hold_keys(user):
+        drop_officer_key(user, actor=actor)
+    _audit("account.updated", actor, user, before=before, after=after)
+    tell_user(user, "role", by=actor)
 
 
 def end_all_sessions(user: User) -> None:
@@ -140,75 +233,228 @@ def end_all_sessions(user: User) -> None:
     db.session.flush()
 
 
-def authenticate(email: str, password: str) -> User:
+_UNKNOWN_USER_HASH: dict[tuple[int, int], str] = {}
+
+
+def _dummy_hash() -> str:
+    """A real hash of a random password, made once per cost setting, so an unknown
+    e-mail costs one verification like a known one."""
+    cfg = current_app.config
+    cost = (cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"])
+    if cost not in _UNKNOWN_USER_HASH:
+        _UNKNOWN_USER_HASH[cost] = hash_password(secrets.token_urlsafe(16))
+    return _UNKNOWN_USER_HASH[cost]
+
+
+def authenticate(email: str, password: str, *, ip: str | None = None) -> User:
     """Check a password login. Counts failures and locks the account after too many.
 
     Every failure gives the same message, so the form does not reveal which
     e-mail addresses have accounts; a locked account says so only when the
-    password was right.
+    password was right. Failures are audit events; a successful password check
+    also makes sure an officer has a key pair (their password is known only now).
     """
     user = find_user_by_email(email)
     hasher = _hasher()
     if user is None:
-        # Spend the same time as a real check.
         with contextlib.suppress(VerificationError):
-            hasher.verify(hasher.hash("x" * MIN_PASSWORD_LENGTH), password + "!")
+            hasher.verify(_dummy_hash(), password)
+        record_event(
+            actor=None, action="account.login_failed", data={"reason": "unknown", "ip": ip}
+        )
         raise LoginFailed(_l("Wrong e-mail address or password."))
-    try:
-        hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        _record_failure(user)
-        raise LoginFailed(_l("Wrong e-mail address or password.")) from None
+    if not _password_matches(user, password):
+        _record_failure(user, ip, "password")
+        raise LoginFailed(_l("Wrong e-mail address or password."))
     if user.is_locked:
+        _audit("account.login_failed", None, user, reason="locked", ip=ip)
         raise LoginFailed(
             _l("This account is locked after too many failed logins. Ask an administrator.")
         )
     if not user.active:
+        _audit("account.login_failed", None, user, reason="inactive", ip=ip)
         raise LoginFailed(_l("This account has been deactivated."))
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_logins = 0
     db.session.flush()
+    ensure_officer_key(user, password)
     return user
 
 
-def _record_failure(user: User) -> None:
+def _record_failure(user: User, ip: str | None, reason: str) -> None:
     user.failed_logins = (user.failed_logins or 0) + 1
+    _audit("account.login_failed", None, user, reason=reason, ip=ip)
     if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"] and not user.is_locked:
         user.locked_at = utcnow()
+        _audit("account.locked", None, user, failures=user.failed_logins)
+        tell_user(user, "locked", by=None)
     db.session.flush()
 
 
-def record_login(user: User) -> None:
+def record_second_factor_failure(user: User, ip: str | None) -> None:
+    _audit("account.login_failed", None, user, reason="second_factor", ip=ip)
+
+
+def record_login(user: User, *, ip: str | None = None, method: str = "password") -> None:
     user.last_login_at = utcnow()
     db.session.flush()
+    _audit("account.login", user, ip=ip, method=method)
 
 
-def unlock_user(user: User) -> None:
+def reauthenticate(user: User, password: str, code: str | None, *, purpose: str) -> None:
+    """Ask again for what proves it is this user, before an action that needs it: the
+    password and, where enrolled, a two-step code. A failure counts like a failed
+    login and is audited (the caller commits it)."""
+    ok = _password_matches(user, password)
+    if ok and user.totp_enabled:
+        ok = verify_second_factor(user, code or "")
+    if not ok:
+        _record_failure(user, None, f"reauth:{purpose}")
+        raise AccountError(_l("The password or the two-step code is wrong."))
+
+
+def unlock_user(user: User, *, actor: User | None = None) -> None:
     user.locked_at = None
     user.failed_logins = 0
     db.session.flush()
+    _audit("account.unlocked", actor, user)
+    tell_user(user, "unlocked", by=actor)
 
 
-def set_user_active(user: User, active: bool) -> None:
+def set_user_active(user: User, active: bool, *, actor: User | None = None) -> None:
+    if user.active == active:
+        return
     user.active = active
     if not active:
         end_all_sessions(user)
     db.session.flush()
+    change = "activated" if active else "deactivated"
+    _audit(f"account.{change}", actor, user)
+    tell_user(user, change, by=actor)
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
-    try:
-        _hasher().verify(user.password_hash, current_password)
-    except (VerificationError, InvalidHashError):
-        raise AccountError(_l("The current password is wrong.")) from None
-    set_password(user, new_password)
+    """The user changes their own password: their key pair stays theirs (locked
+    anew), every other session ends."""
+    if not _password_matches(user, current_password):
+        _record_failure(user, None, "password_change")
+        raise AccountError(_l("The current password is wrong."))
+    check_password_strength(new_password)
+    relock_officer_key(user, current_password, new_password)
+    user.password_hash = hash_password(new_password)
+    end_all_sessions(user)
+    _audit("account.password_changed", user, user)
+    tell_user(user, "password_changed", by=user)
 
 
 def set_password(user: User, new_password: str) -> None:
+    """Set a password from the command line (`users set-password`): like a reset,
+    the user gets a fresh key pair and no access to earlier sealed data."""
     check_password_strength(new_password)
+    drop_officer_key(user, actor=None)
     user.password_hash = hash_password(new_password)
     end_all_sessions(user)
+    if may_hold_keys(user):
+        create_officer_key(user, new_password)
+    _audit("account.password_set", None, user, via="command")
+
+
+# --- one-time password links ---------------------------------------------------------
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_password_link(
+    user: User,
+    purpose: PasswordLinkPurpose,
+    *,
+    actor: User | None,
+    base_url: str,
+    now: datetime | None = None,
+) -> str:
+    """A one-time link with which `user` sets their own password; it is e-mailed to
+    them and returned so an administrator can hand it over in person. Earlier
+    unused links of the user stop working."""
+    now = now or utcnow()
+    hours = current_app.config["PASSWORD_LINK_HOURS"]
+    for link in db.session.scalars(
+        select(PasswordLink).where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None))
+    ):
+        link.used_at = now
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PasswordLink(
+            user_id=user.id,
+            token_hash=_hash_token(token),
+            purpose=purpose.value,
+            created_by_id=actor.id if actor else None,
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    url = f"{base_url.rstrip('/')}/account/set-password/{token}"
+    invitation = purpose is PasswordLinkPurpose.INVITATION
+    queue_account_message(
+        user, f"link:{purpose.value}", password_link_email(user, url, invitation, hours), now
+    )
+    db.session.flush()
+    return url
+
+
+def find_password_link(token: str, *, now: datetime | None = None) -> PasswordLink | None:
+    """The valid (unused, unexpired) link for `token`, if any."""
+    if not token or len(token) > 100:
+        return None
+    link = db.session.scalar(
+        select(PasswordLink).where(PasswordLink.token_hash == _hash_token(token))
+    )
+    now = now or utcnow()
+    if link is None or link.used_at is not None or link.expires_at <= now or not link.user.active:
+        return None
+    return link
+
+
+def set_password_by_link(
+    link: PasswordLink, new_password: str, *, now: datetime | None = None
+) -> User:
+    """The user chose their password: a fresh key pair (no access to anything sealed
+    before until it is granted), the account unlocked, every session ended."""
+    now = now or utcnow()
+    user = link.user
+    check_password_strength(new_password)
+    link.used_at = now
+    drop_officer_key(user, actor=user)
+    user.password_hash = hash_password(new_password)
+    user.failed_logins, user.locked_at = 0, None
+    end_all_sessions(user)
+    if may_hold_keys(user):
+        create_officer_key(user, new_password, now=now)
+    _audit("account.password_set", user, user, via=link.purpose)
+    tell_user(user, "password_set", by=user, now=now)
+    return user
+
+
+def reset_password(user: User, *, actor: User, base_url: str) -> str:
+    """An administrator resets a password without choosing one: the old password
+    stops working, the key pair and every sealed key wrapped to it are dropped (an
+    administrator who takes over the account learns nothing), and the user gets a
+    one-time link to choose a new password."""
+    user.password_hash = UNUSABLE_PASSWORD_PREFIX
+    end_all_sessions(user)
+    dropped = drop_officer_key(user, actor=actor)
+    url = create_password_link(user, PasswordLinkPurpose.RESET, actor=actor, base_url=base_url)
+    _audit("account.password_reset", actor, user, keys_dropped=dropped)
+    tell_user(user, "password_reset", by=actor)
+    return url
+
+
+def invite_user(user: User, *, actor: User, base_url: str) -> str:
+    return create_password_link(
+        user, PasswordLinkPurpose.INVITATION, actor=actor, base_url=base_url
+    )
 
 
 # --- Two-factor authentication -------------------------------------------------
@@ -261,7 +507,10 @@ def confirm_totp_enrolment(user: User, code: str, at: float | None = None) -> li
     if not _accept_totp_code(user, code, at):
         raise AccountError(_l("That code is not valid. Check the time on your phone and retry."))
     user.totp_enabled = True
-    return regenerate_recovery_codes(user)
+    codes = _new_recovery_codes(user)
+    _audit("account.totp_enabled", user, user)
+    tell_user(user, "totp_enabled", by=user)
+    return codes
 
 
 def verify_second_factor(user: User, code: str, at: float | None = None) -> bool:
@@ -273,7 +522,7 @@ def verify_second_factor(user: User, code: str, at: float | None = None) -> bool
     return _use_recovery_code(user, code)
 
 
-def disable_totp(user: User) -> None:
+def _clear_totp(user: User) -> None:
     user.totp_enabled = False
     user.totp_secret_enc = None
     user.totp_last_step = None
@@ -281,12 +530,29 @@ def disable_totp(user: User) -> None:
     db.session.flush()
 
 
+def disable_totp(user: User) -> None:
+    """The user turns two-step verification off (where it is not mandatory)."""
+    _clear_totp(user)
+    _audit("account.totp_disabled", user, user)
+    tell_user(user, "totp_disabled", by=user)
+
+
+def reset_totp(user: User, *, actor: User) -> None:
+    """An administrator resets a lost second factor. As with a password reset, the
+    user's key pair is dropped: whoever enrols the new factor gains nothing sealed."""
+    _clear_totp(user)
+    end_all_sessions(user)
+    dropped = drop_officer_key(user, actor=actor)
+    _audit("account.totp_reset", actor, user, keys_dropped=dropped)
+    tell_user(user, "totp_reset", by=actor)
+
+
 def _hash_recovery_code(code: str) -> str:
     canonical = "".join(code.split()).replace("-", "").upper()
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def regenerate_recovery_codes(user: User) -> list[str]:
+def _new_recovery_codes(user: User) -> list[str]:
     alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
     codes = [
         "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(2))
@@ -296,6 +562,13 @@ def regenerate_recovery_codes(user: User) -> list[str]:
     db.session.flush()
     user.recovery_codes.extend(RecoveryCode(code_hash=_hash_recovery_code(c)) for c in codes)
     db.session.flush()
+    return codes
+
+
+def regenerate_recovery_codes(user: User) -> list[str]:
+    codes = _new_recovery_codes(user)
+    _audit("account.recovery_codes", user, user)
+    tell_user(user, "recovery_codes", by=user)
     return codes
 
 
@@ -309,11 +582,30 @@ def _use_recovery_code(user: User, code: str) -> bool:
     return False
 
 
+# --- Settings ------------------------------------------------------------------------
+
+
+def change_setting(name: str, enabled: bool, *, actor: User) -> bool:
+    """Change a run-time flag; audited when it really changes."""
+    before = get_flag(name)
+    if before == enabled:
+        return False
+    set_flag(name, enabled)
+    _audit("settings.changed", actor, setting=name, before=before, after=enabled)
+    return True
+
+
 # --- Teams ---------------------------------------------------------------------
 
 
 def create_team(
-    *, code: str, name: str, office: Office, is_ecommerce: bool = False, is_default: bool = False
+    *,
+    code: str,
+    name: str,
+    office: Office,
+    is_ecommerce: bool = False,
+    is_default: bool = False,
+    actor: User | None = None,
 ) -> Team:
     code = code.strip().upper()
     if not code or not name.strip():
@@ -332,6 +624,7 @@ def create_team(
     db.session.flush()
     if is_default:
         _make_only_default(team)
+    _audit("team.created", actor, team=code, office=office.code)
     return team
 
 
@@ -342,16 +635,21 @@ def _make_only_default(team: Team) -> None:
     db.session.flush()
 
 
-def update_team(team: Team, *, name: str, is_ecommerce: bool, is_default: bool) -> None:
+def update_team(
+    team: Team, *, name: str, is_ecommerce: bool, is_default: bool, actor: User | None = None
+) -> None:
     if not name.strip():
         raise AccountError(_l("A team needs a code and a name."))
     team.name, team.is_ecommerce, team.is_default = name.strip(), is_ecommerce, is_default
     if is_default:
         _make_only_default(team)
     db.session.flush()
+    _audit("team.updated", actor, team=team.code, ecommerce=is_ecommerce, default=is_default)
 
 
-def set_team_jurisdiction(team: Team, ward_codes: Iterable[int]) -> None:
+def set_team_jurisdiction(
+    team: Team, ward_codes: Iterable[int], *, actor: User | None = None
+) -> None:
     """Replace the team's wards. Wards must lie in the office's province and may not
     already belong to another team (a ward routes to exactly one team)."""
     codes = set(ward_codes)
@@ -375,3 +673,4 @@ def set_team_jurisdiction(team: Team, ward_codes: Iterable[int]) -> None:
         )
     team.wards = sorted(wards, key=lambda w: w.name)
     db.session.flush()
+    _audit("team.jurisdiction", actor, team=team.code, wards=sorted(codes))

@@ -33,15 +33,15 @@ def load_user(identity: str) -> User | None:
     return user
 
 
-def start_session(user: User) -> None:
-    """Log the user in for real (after every factor was checked)."""
+def start_session(user: User, *, ip: str | None = None, method: str = "password") -> None:
+    """Log the user in for real (after every factor was checked); an audit event."""
     session.clear()
     session.permanent = True
     now = int(time.time())
     session["login_at"] = now
     session["seen_at"] = now
     login_user(user)
-    record_login(user)
+    record_login(user, ip=ip, method=method)
 
 
 def end_session(user: User | None) -> None:

@@ -25,6 +25,7 @@ from inspect_app.accounts import services
 from inspect_app.accounts.forms import (
     ConfirmForm,
     LoginForm,
+    NewPasswordForm,
     PasswordChangeForm,
     SecondFactorForm,
     TotpEnrolForm,
@@ -53,8 +54,8 @@ def _safe_next(target: str | None) -> str:
     return url_for("core.home")
 
 
-def _finish_login(user) -> str:
-    start_session(user)
+def _finish_login(user, method: str = "password") -> str:
+    start_session(user, ip=request.remote_addr, method=method)
     db.session.commit()
     flash(_("Welcome, %(name)s.", name=str(user)), "success")
     return redirect(_safe_next(request.args.get("next")))
@@ -70,7 +71,9 @@ def login():
         flash(_("Your session ended. Please log in again."), "info")
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data)
+            user = services.authenticate(
+                form.email.data, form.password.data, ip=request.remote_addr
+            )
         except services.LoginFailed as exc:
             db.session.commit()  # keep the failure count
             form.form_errors.append(str(exc))
@@ -96,7 +99,8 @@ def second_factor():
     form = SecondFactorForm()
     if form.validate_on_submit():
         if services.verify_second_factor(user, form.code.data):
-            return _finish_login(user)
+            return _finish_login(user, "second_factor")
+        services.record_second_factor_failure(user, request.remote_addr)
         db.session.commit()
         form.code.errors = [_("That code is not valid or was already used.")]
         return render_template("accounts/second_factor.html", form=form), 401
@@ -144,7 +148,7 @@ def enrol_required():
     codes, page = _enrolment_page(user, "accounts/enrol_required.html")
     if codes is None:
         return page
-    start_session(user)
+    start_session(user, ip=request.remote_addr, method="enrolment")
     db.session.commit()
     return render_template("accounts/recovery_codes.html", codes=codes)
 
@@ -182,12 +186,37 @@ def change_password():
             form.form_errors.append(str(exc))
         else:
             user = current_user._get_current_object()
-            start_session(user)  # keep this browser, every other session ended
+            start_session(user, ip=request.remote_addr, method="password_change")
             db.session.commit()
             flash(_("Your password was changed. Other sessions have been logged out."), "success")
             return redirect(url_for(".account"))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("accounts/password.html", form=form), status
+
+
+@bp.route("/account/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def set_password(token: str):
+    """The one-time link of an invitation or an administrator's reset: the user
+    chooses their own password."""
+    link = services.find_password_link(token)
+    if link is None:
+        return render_template("accounts/link_invalid.html"), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password_by_link(link, form.new_password.data)
+        except services.AccountError as exc:
+            db.session.rollback()
+            form.new_password.errors = [str(exc)]
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                end_session(None)
+            flash(_("Your password is set. Log in with it."), "success")
+            return redirect(url_for(".login"))
+    status = 400 if form.errors else 200
+    return render_template("accounts/set_password.html", form=form, user=link.user), status
 
 
 @bp.route("/account/2fa", methods=["GET", "POST"])

@@ -31,35 +31,42 @@ from inspect_app.bulkseed.generator import plan_case
 from inspect_app.bulkseed.org import ensure_organisation
 from inspect_app.bulkseed.rows import (
     CASE_COLUMNS,
+    ENVELOPE_COLUMNS,
     EVENT_COLUMNS,
     NOTE_COLUMNS,
     PHOTO_COLUMNS,
     REPORT_COLUMNS,
+    SEALED_KEY_COLUMNS,
     UPDATE_COLUMNS,
     Batch,
+    BulkSeal,
     Deadlines,
     IdCounter,
-    Identity,
     RowBuilder,
+    SamplePhoto,
 )
 from inspect_app.cases.models import Case, CaseNote, PublicUpdate, Report
 from inspect_app.core.settings import get_setting, set_setting
-from inspect_app.crypto import encrypt_text
 from inspect_app.deadlines.calendar import load_calendar
-from inspect_app.evidence.images import ProcessedPhoto, process_photo
+from inspect_app.evidence.images import process_photo
 from inspect_app.evidence.models import Photo
-from inspect_app.evidence.services import get_storage, store_photo_files
+from inspect_app.evidence.services import get_storage, store_photo
 from inspect_app.extensions import db
+from inspect_app.sealing import crypto
+from inspect_app.sealing.models import KeyEnvelope, SealedKey
+from inspect_app.sealing.services import IDENTITY_LABEL
 
 SETTING_KEY = "bulk_seed"
 SAMPLE_PHOTOS = 8
 AUDIT_COLUMNS = ("id", "seq", *EVENT_COLUMNS, "prev_hash", "hash")
-# Bulk identities never vary: one made-up person, encrypted once per run.
-IDENTITY = ("Nguyễn Văn Bình", "0912345678", "nguoibao@example.vn")
+# Bulk identities never vary: one made-up person, sealed once per run.
+IDENTITY = {"name": "Nguyễn Văn Bình", "phone": "0912345678", "email": "nguoibao@example.vn"}
 TABLES: tuple[tuple[type, str, tuple[str, ...]], ...] = (
     (Case, "cases", CASE_COLUMNS),
     (Report, "reports", REPORT_COLUMNS),
     (Photo, "photos", PHOTO_COLUMNS),
+    (SealedKey, "sealed_keys", SEALED_KEY_COLUMNS),
+    (KeyEnvelope, "key_envelopes", ENVELOPE_COLUMNS),
     (CaseNote, "case_notes", NOTE_COLUMNS),
     (PublicUpdate, "public_updates", UPDATE_COLUMNS),
 )
@@ -130,11 +137,12 @@ def seed_bulk(
     progress = _start(seed, now)
     if progress.done >= total:
         return 0
+    org = ensure_organisation()
     builder = RowBuilder(
         seed=seed,
-        org=ensure_organisation(),
+        org=org,
         deadlines=Deadlines(load_calendar()),
-        identity=Identity(*(encrypt_text(value) for value in IDENTITY)),
+        seal=_bulk_seal(org.officer_public_key),
         photos=sample_photos(),
         case_id=progress.case_id,
     )
@@ -326,24 +334,36 @@ def _head() -> tuple[int, str]:
 
 def _advance_sequences() -> None:
     """Explicit ids leave the serial sequences behind; move them past the new rows."""
-    for name in ("cases", "reports", "photos", "case_notes", "public_updates", "audit_events"):
+    names = ("cases", "reports", "photos", "sealed_keys", "key_envelopes", "case_notes")
+    for name in (*names, "public_updates", "audit_events"):
         table = db.metadata.tables[name]
         newest = select(func.max(table.c.id)).scalar_subquery()
         db.session.execute(select(func.setval(func.pg_get_serial_sequence(name, "id"), newest)))
 
 
+def _bulk_seal(public_key: bytes) -> BulkSeal:
+    """The one identity, sealed with one data key wrapped to the shared officer key."""
+    data_key = crypto.new_data_key()
+    identity = json.dumps(IDENTITY, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return BulkSeal(
+        identity_sealed=crypto.encrypt_text(data_key, identity, IDENTITY_LABEL),
+        wrapped=crypto.wrap(data_key, public_key),
+    )
+
+
 # --- sample photos -----------------------------------------------------------------
 
 
-def sample_photos(count: int = SAMPLE_PHOTOS) -> tuple[ProcessedPhoto, ...]:
-    """A handful of real small JPEGs, stored once, that every photo row shares."""
+def sample_photos(count: int = SAMPLE_PHOTOS) -> tuple[SamplePhoto, ...]:
+    """A handful of real small JPEGs, stored once (encrypted), that every photo row
+    shares. Their originals are not kept: bulk photos have no original to open."""
     storage = get_storage()
     photos = []
     for number in range(count):
         data = _sample_jpeg(number)
         processed = process_photo(data, f"bulk-{number}.jpg")
-        store_photo_files(storage, data, processed)
-        photos.append(processed)
+        stored = store_photo(storage, data, processed, 0, named=True).photo
+        photos.append(SamplePhoto(processed, stored.file_id, stored.view_key_enc))
     return tuple(photos)
 
 

@@ -3,8 +3,9 @@
 Per province: an office (the existing one if there is one), two ward teams sharing
 the province's free wards and an e-commerce team, a lead and three inspectors per
 team, a director, and a consumer association with one staff member. Accounts get
-one random password hashed once: nobody logs in with them (the benchmark sets its
-sessions directly).
+one random password hashed once, and share one key pair locked under it: nobody logs
+in with them (the benchmark sets its sessions directly), and one wrapped data key
+then serves every envelope of the bulk reports.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from inspect_app.cases.models import Category, ReportKind
 from inspect_app.deadlines.services import active_policy
 from inspect_app.extensions import db
 from inspect_app.geo.models import Province, Ward
+from inspect_app.sealing import crypto
+from inspect_app.sealing.models import OfficerKey
+from inspect_app.sealing.services import create_officer_key, may_hold_keys
 
 EMAIL_DOMAIN = "bulk.inspect.vn"
 INSPECTORS_PER_TEAM = 3
@@ -69,21 +73,41 @@ class OrgContext:
     provinces: dict[int, ProvinceRefs]
     category_ids: dict[str, int]
     policies: dict[tuple[str, int], PolicyTerms]  # (kind, category id) → policy
+    officer_public_key: bytes  # the key pair every bulk officer shares
 
 
 class _Accounts:
-    """Existing bulk accounts by e-mail; new ones share one password hash."""
+    """Existing bulk accounts by e-mail; new ones share one password hash, and every
+    one shares one key pair."""
 
     def __init__(self) -> None:
         query = select(User).where(User.email.like(f"%@{EMAIL_DOMAIN}"))
         self.users = {u.email: u for u in db.session.scalars(query)}
         self._hash: str | None = None
+        self._password = secrets.token_urlsafe(32)
+        self._key: OfficerKey | None = next(
+            (u.officer_key for u in self.users.values() if u.officer_key), None
+        )
+
+    @property
+    def public_key(self) -> bytes:
+        return crypto.unb64(self._key.public_key) if self._key else b""
+
+    def _give_key(self, user: User) -> None:
+        if user.officer_key is not None or not may_hold_keys(user):
+            return
+        if self._key is None:
+            self._key = create_officer_key(user, self._password)
+            return
+        columns = ("public_key", "locked_private_key", "kdf_salt", "kdf_opslimit", "kdf_memlimit")
+        user.officer_key = OfficerKey(**{name: getattr(self._key, name) for name in columns})
+        db.session.flush()
 
     def get(self, email: str, role: Role, **placement) -> Person:
         user = self.users.get(email)
         if user is None:
             if self._hash is None:
-                self._hash = hash_password(secrets.token_urlsafe(32))
+                self._hash = hash_password(self._password)
             number = len(self.users)
             user = User(
                 email=email,
@@ -99,6 +123,7 @@ class _Accounts:
             db.session.add(user)
             db.session.flush()
             self.users[email] = user
+        self._give_key(user)
         return Person(user.id, user.email)
 
 
@@ -112,7 +137,7 @@ def ensure_organisation() -> OrgContext:
     accounts = _Accounts()
     refs = {code: _province(provinces[code], accounts) for code in codes}
     categories = {c.code: c.id for c in db.session.scalars(select(Category))}
-    return OrgContext(refs, categories, _policies(categories.values()))
+    return OrgContext(refs, categories, _policies(categories.values()), accounts.public_key)
 
 
 def _province(province: Province, accounts: _Accounts) -> ProvinceRefs:

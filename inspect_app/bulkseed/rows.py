@@ -45,14 +45,20 @@ CASE_COLUMNS = (
 REPORT_COLUMNS = (
     "id", "case_id", "kind", "source", "category_id", "product", "brand", "description",
     "location_type", "province_code", "ward_code", "street_address", "seller_name", "platform",
-    "seller_url", "seen_on", "reporter_name_enc", "reporter_phone_enc", "reporter_email_enc",
-    "reporter_address_enc", "consent_at", "wants_email_updates", "tracking_code_hash",
-    "submitted_at", "filed_by_id", "association_id", "channel", "received_on",
-    "association_ref",
+    "seller_url", "seen_on", "reporter_named", "identity_sealed", "legacy_identity_enc",
+    "consent_at", "wants_email_updates", "progress_email_enc", "contact_withdrawn_at",
+    "identity_destroyed_at", "tracking_code_hash", "submitted_at", "filed_by_id",
+    "association_id", "channel", "received_on", "association_ref",
 )  # fmt: skip
 PHOTO_COLUMNS = (
-    "id", "report_id", "position", "sha256", "size_bytes", "mime_type", "width", "height",
-    "taken_at", "gps_lat", "gps_lon", "camera_make", "camera_model", "phash", "created_at",
+    "id", "report_id", "position", "sha256", "file_id", "original_key_sealed", "view_key_enc",
+    "facts_sealed", "size_bytes", "mime_type", "width", "height", "taken_at", "gps_lat",
+    "gps_lon", "camera_make", "camera_model", "phash", "created_at",
+)  # fmt: skip
+SEALED_KEY_COLUMNS = ("id", "report_id", "purpose", "created_at")
+ENVELOPE_COLUMNS = (
+    "id", "sealed_key_id", "holder", "user_id", "recovery_key_id", "salt", "wrapped",
+    "granted_by_id", "created_at",
 )  # fmt: skip
 NOTE_COLUMNS = ("id", "case_id", "author_id", "body", "created_at")
 UPDATE_COLUMNS = ("id", "case_id", "status", "message", "created_at")
@@ -133,12 +139,21 @@ PUBLIC_STEP = {"accept", "assign", "reject", "transfer", "merge", "resolve"}
 
 
 @dataclass(frozen=True)
-class Identity:
-    """One encrypted identity shared by every named report (values never vary)."""
+class BulkSeal:
+    """One made-up identity, sealed once for every named report: all bulk officers
+    share one key pair, so one wrapped data key serves every envelope."""
 
-    name: str
-    phone: str
-    email: str
+    identity_sealed: str
+    wrapped: str
+
+
+@dataclass(frozen=True)
+class SamplePhoto:
+    """A stored sample photo that many photo rows share (originals are not kept)."""
+
+    processed: ProcessedPhoto
+    file_id: str
+    view_key_enc: str
 
 
 @dataclass
@@ -149,6 +164,8 @@ class IdCounter:
     photos: int
     case_notes: int
     public_updates: int
+    sealed_keys: int
+    key_envelopes: int
 
     def take(self, table: str) -> int:
         value = getattr(self, table)
@@ -163,6 +180,8 @@ class Batch:
     cases: list[tuple] = field(default_factory=list)
     reports: list[tuple] = field(default_factory=list)
     photos: list[tuple] = field(default_factory=list)
+    sealed_keys: list[tuple] = field(default_factory=list)
+    key_envelopes: list[tuple] = field(default_factory=list)
     case_notes: list[tuple] = field(default_factory=list)
     public_updates: list[tuple] = field(default_factory=list)
     events: list[tuple] = field(default_factory=list)
@@ -235,8 +254,8 @@ class RowBuilder:
     seed: int
     org: OrgContext
     deadlines: Deadlines
-    identity: Identity
-    photos: tuple[ProcessedPhoto, ...]
+    seal: BulkSeal
+    photos: tuple[SamplePhoto, ...]
     case_id: Callable[[int], int]  # case index → id (the loader's segments)
 
     def add(self, batch: Batch, plan: CasePlan, ids: IdCounter) -> None:
@@ -319,15 +338,20 @@ class RowBuilder:
         row = (
             report_id, case_id, report.kind, report.source, self.org.category_ids[category],
             product, brand, description, "online" if online else "physical",
-            plan.province_code, ward, street, seller, platform, url, None,
-            self.identity.name if named else None, self.identity.phone if named else None,
-            self.identity.email if named else None, None, at if named else None, False, digest,
-            at, province.association_staff.id if association else None,
+            plan.province_code, ward, street, seller, platform, url, None, named,
+            self.seal.identity_sealed if named else None, None, at if named else None, False,
+            None, None, None, digest, at,
+            province.association_staff.id if association else None,
             province.association_id if association else None,
             report.channel if association else None,
             local_day(at) if association else None, "",
         )  # fmt: skip
         batch.reports.append(row)
+        if named:
+            holders = [team.lead, province.director]
+            if association:
+                holders.append(province.association_staff)
+            self._seal(batch, report_id, holders, at, ids)
         shown = [self.photos[(report.goods + n) % len(self.photos)] for n in range(report.photos)]
         for position, photo in enumerate(shown):
             batch.photos.append(_photo_row(ids.take("photos"), report_id, position, photo, at))
@@ -341,8 +365,21 @@ class RowBuilder:
             title=" · ".join(p for p in (product, brand, seller) if p)[:300],
             search_text=" ".join(_fold(p) for p in parts if p),
             named=named,
-            photo_sha256=shown[0].sha256 if shown else None,
+            photo_sha256=shown[0].processed.sha256 if shown else None,
         )
+
+    def _seal(
+        self, batch: Batch, report_id: int, holders: list[Person], at: datetime, ids: IdCounter
+    ) -> None:
+        """The report's identity key, wrapped to the officers entitled to reveal."""
+        sealed_id = ids.take("sealed_keys")
+        batch.sealed_keys.append((sealed_id, report_id, "identity", at))
+        for person in holders:
+            envelope_id = ids.take("key_envelopes")
+            batch.key_envelopes.append(
+                (envelope_id, sealed_id, "officer", person.id, None, None, self.seal.wrapped,
+                 None, at)
+            )  # fmt: skip
 
     # --- history ---------------------------------------------------------------------
 
@@ -449,12 +486,13 @@ def _data(case: _Context, action: str) -> dict:
 
 
 def _photo_row(
-    photo_id: int, report_id: int, position: int, photo: ProcessedPhoto, at: datetime
+    photo_id: int, report_id: int, position: int, sample: SamplePhoto, at: datetime
 ) -> tuple:
+    photo = sample.processed
     return (
-        photo_id, report_id, position, photo.sha256, photo.size_bytes, photo.mime_type,
-        photo.width, photo.height, None, photo.gps_lat, photo.gps_lon, photo.camera_make,
-        photo.camera_model, photo.phash, at,
+        photo_id, report_id, position, photo.sha256, sample.file_id, None, sample.view_key_enc,
+        None, photo.size_bytes, photo.mime_type, photo.width, photo.height, None,
+        photo.gps_lat, photo.gps_lon, photo.camera_make, photo.camera_model, photo.phash, at,
     )  # fmt: skip
 
 

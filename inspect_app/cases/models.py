@@ -334,6 +334,10 @@ class CaseAttachment(db.Model):
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     title: Mapped[str] = mapped_column(String(200))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # Where the encrypted files are stored (a random name), and their key under the
+    # service key. NULL for files stored in the clear before encryption at rest.
+    file_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    file_key_enc: Mapped[str | None] = mapped_column(Text)
     mime_type: Mapped[str] = mapped_column(String(40))
     size_bytes: Mapped[int] = mapped_column(Integer)
     is_image: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -352,7 +356,7 @@ class Report(db.Model):
         CheckConstraint(_in("source", ReportSource), name="source_known"),
         CheckConstraint(_in("location_type", LocationType), name="location_type_known"),
         # Anonymous tips carry no identity; denunciations and complaints must.
-        CheckConstraint("kind = 'tip' OR reporter_name_enc IS NOT NULL", name="named_unless_tip"),
+        CheckConstraint("kind = 'tip' OR reporter_named", name="named_unless_tip"),
         CheckConstraint(
             "source = 'citizen' OR (filed_by_id IS NOT NULL AND channel IS NOT NULL)",
             name="association_fields",
@@ -375,13 +379,23 @@ class Report(db.Model):
     platform: Mapped[str] = mapped_column(String(40), default="")
     seller_url: Mapped[str] = mapped_column(String(500), default="")
     seen_on: Mapped[date | None] = mapped_column(Date)
-    # Reporter (or complainant) identity, Fernet-encrypted; NULL when anonymous.
-    reporter_name_enc: Mapped[str | None] = mapped_column(Text)
-    reporter_phone_enc: Mapped[str | None] = mapped_column(Text)
-    reporter_email_enc: Mapped[str | None] = mapped_column(Text)
-    reporter_address_enc: Mapped[str | None] = mapped_column(Text)
+    # Whether the reporter (or complainant) gave their identity. The identity itself
+    # is sealed (`identity_sealed`, see inspect_app.sealing): only the officers it
+    # was wrapped to, the office recovery key and the tracking code open it.
+    reporter_named: Mapped[bool] = mapped_column(Boolean, default=False)
+    identity_sealed: Mapped[str | None] = mapped_column(Text)
+    # Identity encrypted with the service key before sealing existed (JSON of Fernet
+    # tokens); `flask keys seal-existing` seals it and empties this column.
+    legacy_identity_enc: Mapped[str | None] = mapped_column(Text)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The one identity value the system itself reads, only with the reporter's
+    # consent: the address for progress e-mails (service key, INSPECT_DATA_KEY).
     wants_email_updates: Mapped[bool] = mapped_column(Boolean, default=False)
+    progress_email_enc: Mapped[str | None] = mapped_column(Text)
+    # The reporter withdrew consent to be contacted (their contact details were
+    # destroyed); the retention schedule destroyed the whole identity.
+    contact_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    identity_destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tracking_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Association intake.
@@ -398,6 +412,9 @@ class Report(db.Model):
     filed_by = relationship("User")
     association = relationship("Association")
     photos = relationship("Photo", back_populates="report", order_by="Photo.position")
+    sealed_keys = relationship(
+        "SealedKey", back_populates="report", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def kind_enum(self) -> ReportKind:
@@ -405,7 +422,7 @@ class Report(db.Model):
 
     @property
     def is_anonymous(self) -> bool:
-        return self.reporter_name_enc is None
+        return not self.reporter_named
 
 
 class PublicUpdate(db.Model):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from inspect_app.accounts.models import Office, Team, User, team_wards
 from inspect_app.accounts.permissions import Permission
+from inspect_app.accounts.services import AccountError, reauthenticate
 from inspect_app.audit.services import record_event
 from inspect_app.cases.deadlines import recompute_deadlines
 from inspect_app.cases.models import (
@@ -20,12 +21,18 @@ from inspect_app.cases.models import (
     Report,
 )
 from inspect_app.cases.workflow import CaseStatus
-from inspect_app.crypto import decrypt_text
 from inspect_app.dbtypes import utcnow
 from inspect_app.evidence.images import process_document
-from inspect_app.evidence.services import store_photo_files
-from inspect_app.evidence.storage import Storage, original_key
+from inspect_app.evidence.models import Photo
+from inspect_app.evidence.services import read_original, store_document
+from inspect_app.evidence.storage import Storage
 from inspect_app.extensions import db
+from inspect_app.sealing.services import (
+    Revealed,
+    can_open_originals,
+    original_file_keys,
+    reveal_identity,
+)
 from inspect_app.text import fold, normalize_text
 
 
@@ -169,9 +176,6 @@ def add_attachment(
     if not label:
         raise CaseInputError(_l("Give the document a title."))
     document = process_document(data, filename)
-    storage.put(original_key(document.sha256), data)
-    if document.photo is not None:
-        store_photo_files(storage, data, document.photo)
     attachment = CaseAttachment(
         case=case,
         uploaded_by=user,
@@ -180,6 +184,7 @@ def add_attachment(
         mime_type=document.mime_type,
         size_bytes=document.size_bytes,
         is_image=document.photo is not None,
+        **store_document(storage, data, document),
     )
     case.last_activity_at = utcnow()
     db.session.add(attachment)
@@ -193,19 +198,77 @@ def add_attachment(
     return attachment
 
 
-def reveal_reporter(user: User, report: Report) -> dict[str, str | None]:
-    """Decrypt a reporter's identity for a user allowed to see it — an audit event."""
+MIN_REASON_LENGTH = 10
+
+
+def _reveal_reason(reason: str) -> str:
+    text = normalize_text(reason)
+    if len(text) < MIN_REASON_LENGTH:
+        raise CaseInputError(
+            _l("Say why you need it (at least %(n)d characters).", n=MIN_REASON_LENGTH)
+        )
+    return text[:1000]
+
+
+def _reauthenticate(user: User, case: Case, password: str, code: str | None, action: str) -> None:
+    """Password and two-step code again, before a key is unlocked. A failure is
+    recorded (and must be committed by the caller)."""
+    try:
+        reauthenticate(user, password, code, purpose=action)
+    except AccountError:
+        record_event(actor=user, action=f"{action}_refused", case=case, data={})
+        raise
+
+
+def reveal_reporter(
+    user: User, report: Report, *, password: str, code: str | None, reason: str
+) -> Revealed:
+    """Open a report's sealed identity and identifying photo facts for one request:
+    only for a user entitled to reveal, who re-authenticates, holds the report's key
+    and states why. An audit event either way."""
     if not user.can(Permission.REVEAL_REPORTER):
         raise CaseInputError(_l("You are not allowed to see reporter identity."))
+    reason = _reveal_reason(reason)
+    _reauthenticate(user, report.case, password, code, "identity.reveal")
+    revealed = reveal_identity(user, password, report)
     record_event(
-        actor=user, action="case.reveal_reporter", case=report.case, data={"report": report.id}
+        actor=user,
+        action="identity.reveal",
+        case=report.case,
+        data={"report": report.id, "reason": reason, "photo_facts": len(revealed.photo_facts)},
     )
-    return {
-        "name": decrypt_text(report.reporter_name_enc),
-        "phone": decrypt_text(report.reporter_phone_enc),
-        "email": decrypt_text(report.reporter_email_enc),
-        "address": decrypt_text(report.reporter_address_enc),
-    }
+    return revealed
+
+
+def open_originals(
+    user: User,
+    report: Report,
+    storage: Storage,
+    *,
+    password: str,
+    code: str | None,
+    reason: str,
+) -> list[tuple[Photo, bytes]]:
+    """A report's original photos, decrypted for one download: for the officers of a
+    named report's case, or those entitled to reveal for a report without a name
+    (its originals can identify the photographer). Re-authenticated and audited."""
+    if not can_open_originals(user, report):
+        raise CaseInputError(_l("Only officers entitled to reveal the reporter may have these."))
+    reason = _reveal_reason(reason)
+    _reauthenticate(user, report.case, password, code, "evidence.download_original")
+    keys = original_file_keys(user, password, report)
+    originals = [
+        (photo, read_original(storage, photo, keys[photo.id]))
+        for photo in report.photos
+        if photo.id in keys
+    ]
+    record_event(
+        actor=user,
+        action="evidence.download_original",
+        case=report.case,
+        data={"report": report.id, "photos": [p.id for p, _ in originals], "reason": reason},
+    )
+    return originals
 
 
 def record_original_download(user: User, case: Case, sha256: str, what: str) -> None:

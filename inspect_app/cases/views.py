@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterable
 from datetime import date, datetime
 from functools import lru_cache
 from typing import NamedTuple
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +28,7 @@ from wtforms.fields.choices import SelectChoice
 
 from inspect_app.accounts.models import Team, User, team_wards
 from inspect_app.accounts.permissions import Permission, Role, require_permission
+from inspect_app.accounts.services import AccountError
 from inspect_app.audit.services import case_timeline
 from inspect_app.cases import services, transitions
 from inspect_app.cases.access import can_see_case, get_case_or_404, id_in_range
@@ -57,12 +69,15 @@ from inspect_app.core.forms import BaseForm
 from inspect_app.core.web import format_date_vn
 from inspect_app.deadlines.calendar import WorkingCalendar
 from inspect_app.evidence.images import REASONS, PhotoRejected
-from inspect_app.evidence.services import get_storage
-from inspect_app.evidence.storage import display_key, original_key
+from inspect_app.evidence.services import get_storage, read_document
 from inspect_app.evidence.views import private_response
 from inspect_app.extensions import db
 from inspect_app.geo.cache import cached, clear, province_wards, watch
 from inspect_app.geo.models import Ward
+from inspect_app.retention.forms import HoldForm
+from inspect_app.retention.services import legal_hold_of
+from inspect_app.sealing.forms import UnsealForm
+from inspect_app.sealing.services import SealingError, can_open_originals
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 
@@ -119,7 +134,10 @@ _PAGE_RELATIONS = (
     joinedload(Case.ward),
     joinedload(Case.province),
     selectinload(Case.reports).options(
-        selectinload(Report.photos), selectinload(Report.ward), selectinload(Report.association)
+        selectinload(Report.photos),
+        selectinload(Report.ward),
+        selectinload(Report.association),
+        selectinload(Report.sealed_keys),
     ),
     selectinload(Case.notes).selectinload(CaseNote.author),
     selectinload(Case.attachments).selectinload(CaseAttachment.uploaded_by),
@@ -132,13 +150,25 @@ def _load_page_relations(case: Case) -> None:
     db.session.scalars(select(Case).where(Case.id == case.id).options(*_PAGE_RELATIONS)).one()
 
 
+def _unseal_context(case: Case, failed: dict) -> dict:
+    """The reveal and originals forms of every report (a failed one kept, with its
+    errors, so it opens again), and which reports' originals the user may ask for."""
+    unseal = {
+        (report.id, kind): failed.get((report.id, kind)) or UnsealForm(formdata=None)
+        for report in case.reports
+        for kind in ("reveal", "originals")
+    }
+    allowed = {report.id: can_open_originals(current_user, report) for report in case.reports}
+    return {"unseal": unseal, "unseal_errors": failed, "originals_allowed": allowed}
+
+
 def _page(case, forms=None, status: int = 200):
     _load_page_relations(case)
     actions = allowed_actions(current_user, case)
     forms = forms or {}
     action_forms = {a: forms.get(a) or _form_for(a, case) for a in actions}
     show_duplicates = Action.MERGE in actions
-    return (
+    response = make_response(
         render_template(
             "cases/case.html",
             case=case,
@@ -150,11 +180,17 @@ def _page(case, forms=None, status: int = 200):
             duplicates=suggest_duplicates(case) if show_duplicates else [],
             note_form=forms.get("note") or NoteForm(prefix="note"),
             attachment_form=forms.get("attachment") or AttachmentForm(prefix="attachment"),
-            revealed=forms.get("revealed"),
+            revealed=forms.get("revealed") or {},
+            **_unseal_context(case, forms.get("unseal") or {}),
+            legal_hold=legal_hold_of(case),
+            hold_form=forms.get("hold") or HoldForm(prefix="hold"),
             confirm_form=BaseForm(),
         ),
         status,
     )
+    # A revealed identity must not stay in any cache (nor does the page need one).
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/cases/<int:case_id>")
@@ -303,26 +339,97 @@ def attachment(case_id: int, attachment_id: int):
     if found is None or found.case_id != case.id:
         abort(404)
     if found.is_image:
-        return private_response(get_storage().get(display_key(found.sha256)), "image/jpeg")
+        return private_response(read_document(get_storage(), found, "display"), "image/jpeg")
     if not current_user.can(Permission.DOWNLOAD_ORIGINALS):
         abort(404)
     services.record_original_download(current_user, case, found.sha256, f"attachment {found.id}")
     db.session.commit()
-    response = private_response(get_storage().get(original_key(found.sha256)), "application/pdf")
+    response = private_response(read_document(get_storage(), found, "original"), "application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="record-{found.id}.pdf"'
     return response
+
+
+def _report_of(case: Case, report_id: int) -> Report:
+    report = db.session.get(Report, report_id) if id_in_range(report_id) else None
+    if report is None or report.case_id != case.id:
+        abort(404)
+    return report
+
+
+def _unseal_refused(case: Case, report: Report, kind: str, form: UnsealForm, exc: Exception):
+    """The case page again, the form kept and its error shown. A failed
+    re-authentication is committed: it counts, and it is in the audit log."""
+    if isinstance(exc, AccountError):
+        db.session.commit()
+        form.password.errors = [str(exc)]
+        status = 400
+    else:
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+        status = getattr(exc, "status_code", 400)
+    case = get_case_or_404(current_user, case.id)
+    return _page(case, {"unseal": {(report.id, kind): form}}, status=status)
 
 
 @bp.route("/cases/<int:case_id>/reports/<int:report_id>/reveal", methods=["POST"])
 @require_permission(Permission.REVEAL_REPORTER)
 def reveal(case_id: int, report_id: int):
+    """The reporter's identity and identifying photo facts, shown once in this
+    response: the officer's password unlocks their key for this request only."""
     case = get_case_or_404(current_user, case_id)
-    report = db.session.get(Report, report_id) if id_in_range(report_id) else None
-    if report is None or report.case_id != case.id or not BaseForm().validate_on_submit():
-        abort(404)
-    identity = services.reveal_reporter(current_user, report)
+    report = _report_of(case, report_id)
+    form = UnsealForm()
+    if not form.validate_on_submit():
+        return _page(case, {"unseal": {(report.id, "reveal"): form}}, status=400)
+    try:
+        revealed = services.reveal_reporter(
+            current_user,
+            report,
+            password=form.password.data,
+            code=form.code.data,
+            reason=form.reason.data,
+        )
+    except (AccountError, SealingError, services.CaseInputError) as exc:
+        return _unseal_refused(case, report, "reveal", form, exc)
     db.session.commit()
-    return _page(case, {"revealed": {report.id: identity}})
+    return _page(case, {"revealed": {report.id: revealed}})
+
+
+_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+
+
+@bp.route("/cases/<int:case_id>/reports/<int:report_id>/originals", methods=["POST"])
+@require_permission(Permission.DOWNLOAD_ORIGINALS)
+def originals(case_id: int, report_id: int):
+    """A report's original photos as a ZIP, byte for byte (evidence), decrypted for
+    this response only."""
+    case = get_case_or_404(current_user, case_id)
+    report = _report_of(case, report_id)
+    form = UnsealForm()
+    if not form.validate_on_submit():
+        return _page(case, {"unseal": {(report.id, "originals"): form}}, status=400)
+    try:
+        files = services.open_originals(
+            current_user,
+            report,
+            get_storage(),
+            password=form.password.data,
+            code=form.code.data,
+            reason=form.reason.data,
+        )
+    except (AccountError, SealingError, services.CaseInputError) as exc:
+        return _unseal_refused(case, report, "originals", form, exc)
+    db.session.commit()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for photo, data in files:
+            extension = _EXTENSIONS.get(photo.mime_type, "heic")
+            archive.writestr(f"report-{report.id}-photo-{photo.position + 1}.{extension}", data)
+    response = private_response(buffer.getvalue(), "application/zip")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="case-{case.id}-report-{report.id}-originals.zip"'
+    )
+    return response
 
 
 class QueueRow(NamedTuple):

@@ -219,7 +219,16 @@ def event_titles() -> dict[str, str]:
             "case.note": str(_l("Internal note added")),
             "case.attachment": str(_l("Inspection record added")),
             "case.reveal_reporter": str(_l("Reporter identity viewed")),
+            "identity.reveal": str(_l("Reporter identity viewed")),
+            "identity.reveal_refused": str(_l("Reporter identity refused: wrong password or code")),
+            "identity.withdrawn": str(_l("The reporter withdrew their contact details")),
             "evidence.download_original": str(_l("Original evidence downloaded")),
+            "evidence.download_original_refused": str(
+                _l("Original evidence refused: wrong password or code")
+            ),
+            "case.legal_hold": str(_l("Placed on legal hold")),
+            "case.legal_hold_released": str(_l("Legal hold released")),
+            "retention.destroyed": str(_l("Reporters' personal data destroyed (retention)")),
             "review.item": str(_l("Audit review verdict recorded")),
         }
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import Row, select
+from sqlalchemy import func, select
 
+from inspect_app.cases.models import CaseAttachment
 from inspect_app.evidence.models import Photo
-from inspect_app.evidence.services import get_storage
+from inspect_app.evidence.services import get_storage, referenced_files
 from inspect_app.evidence.sweep import (
     DEFAULT_GRACE_HOURS,
     SweepResult,
@@ -30,14 +31,14 @@ evidence_cli = AppGroup("evidence", help="Evidence files.")
 @click.option("--dry-run", is_flag=True, help="Report what would be removed; remove nothing.")
 @click.pass_context
 def sweep_command(ctx: click.Context, grace_hours: float, dry_run: bool):
-    """Remove orphaned photo files; report photos whose files are missing (exit 1)."""
+    """Remove orphaned evidence files; report rows whose files are missing (exit 1)."""
     result = sweep_configured_storage(grace_seconds=grace_hours * 3600, dry_run=dry_run)
     click.echo(_summary(result, dry_run))
     if result.missing:
-        storage = get_storage()
-        for photo in _photos_with_hashes(set(result.missing)):
-            variants = ", ".join(absent_variants(storage, photo.sha256))
-            click.echo(f"missing: photo {photo.id} of report {photo.report_id}: {variants}")
+        storage, expected = get_storage(), referenced_files()
+        for what, file_id in _owners(set(result.missing)):
+            variants = ", ".join(absent_variants(storage, file_id, expected.get(file_id, ())))
+            click.echo(f"missing: {what}: {variants}")
         ctx.exit(1)
 
 
@@ -46,11 +47,27 @@ def _summary(result: SweepResult, dry_run: bool) -> str:
     return (
         f"{verb} {len(result.removed)} orphaned files and {result.temp_removed} temp files; "
         f"kept {result.kept_young} recent orphaned files; "
-        f"{len(result.missing)} referenced photos have missing files"
+        f"{len(result.missing)} referenced files have missing variants"
     )
 
 
-def _photos_with_hashes(hashes: set[str]) -> list[Row]:
-    """Photo rows (id, report, hash) for ``hashes``, filtered here to avoid a huge IN."""
-    rows = db.session.execute(select(Photo.id, Photo.report_id, Photo.sha256).order_by(Photo.id))
-    return [row for row in rows if row.sha256 in hashes]
+def _owners(file_ids: set[str]) -> list[tuple[str, str]]:
+    """("photo 3 of report 2", file id) for the rows storing ``file_ids`` (filtered
+    here to avoid a huge IN)."""
+    photos = select(Photo.id, Photo.report_id, func.coalesce(Photo.file_id, Photo.sha256))
+    documents = select(
+        CaseAttachment.id,
+        CaseAttachment.case_id,
+        func.coalesce(CaseAttachment.file_id, CaseAttachment.sha256),
+    )
+    found = [
+        (f"photo {row_id} of report {report_id}", file_id)
+        for row_id, report_id, file_id in db.session.execute(photos.order_by(Photo.id))
+        if file_id in file_ids
+    ]
+    found += [
+        (f"document {row_id} of case {case_id}", file_id)
+        for row_id, case_id, file_id in db.session.execute(documents.order_by(CaseAttachment.id))
+        if file_id in file_ids
+    ]
+    return found

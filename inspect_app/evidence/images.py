@@ -118,6 +118,8 @@ class ProcessedPhoto:
     gps_lon: float | None
     camera_make: str | None
     camera_model: str | None
+    # EXIF text that names a person or a device (Artist, owner, serial numbers …).
+    identifying: dict[str, str]
     phash: str
     display_jpeg: bytes
     thumb_jpeg: bytes
@@ -177,6 +179,7 @@ def process_photo(
         gps_lon=gps_lon,
         camera_make=_text(exif.get(ExifTags.Base.Make)),
         camera_model=_text(exif.get(ExifTags.Base.Model)),
+        identifying=_identifying(exif),
         phash=perceptual_hash(display),
         display_jpeg=_encode_jpeg(display),
         thumb_jpeg=_encode_jpeg(thumb),
@@ -552,6 +555,39 @@ def _coordinate(value: object, ref: object, refs: str, limit: float) -> float | 
     if degrees > limit:
         return None
     return -degrees if hemisphere == refs[1] else degrees
+
+
+# EXIF tags that can name the photographer or single out their device: in IFD0,
+# then in the Exif IFD.
+_IDENTIFYING_IFD0 = {
+    "artist": ExifTags.Base.Artist,
+    "copyright": ExifTags.Base.Copyright,
+    "author": ExifTags.Base.XPAuthor,
+    "host_computer": ExifTags.Base.HostComputer,
+    "camera_serial": ExifTags.Base.CameraSerialNumber,
+}
+_IDENTIFYING_EXIF = {
+    "owner": ExifTags.Base.CameraOwnerName,
+    "body_serial": ExifTags.Base.BodySerialNumber,
+    "lens_serial": ExifTags.Base.LensSerialNumber,
+    "image_id": ExifTags.Base.ImageUniqueID,
+}
+
+
+def _identifying(exif: Image.Exif) -> dict[str, str]:
+    sub = _ifd(exif, ExifTags.IFD.Exif)
+    found = {name: _text(_xp(exif.get(tag))) for name, tag in _IDENTIFYING_IFD0.items()}
+    found |= {name: _text(sub.get(tag)) for name, tag in _IDENTIFYING_EXIF.items()}
+    return {name: value for name, value in found.items() if value}
+
+
+def _xp(value: object) -> object:
+    """Windows' XP* tags are UTF-16LE bytes (or a tuple of byte values)."""
+    if isinstance(value, tuple) and all(isinstance(v, int) and 0 <= v < 256 for v in value):
+        value = bytes(value)
+    if isinstance(value, bytes) and len(value) % 2 == 0 and b"\x00" in value:
+        return value.decode("utf-16-le", errors="replace")
+    return value
 
 
 def _text(value: object) -> str | None:

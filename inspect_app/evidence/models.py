@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy import Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inspect_app.dbtypes import UTCDateTime, utcnow
@@ -14,8 +14,15 @@ from inspect_app.extensions import db
 class Photo(db.Model):
     """One uploaded photo: the original's facts and EXIF, and its derivatives.
 
-    The original is kept byte-for-byte under `original_key(sha256)`; the display
-    and thumbnail JPEGs (no metadata) under `display_key` / `thumb_key`.
+    Every file is encrypted at rest under a random name (`file_id`). The original is
+    kept byte-for-byte under `original_key(file_id)`, encrypted with its own key,
+    which is sealed with the report's data key (`original_key_sealed`); the display
+    and thumbnail JPEGs (no metadata) under `display_key` / `thumb_key`, encrypted
+    with a view key held under the service key (`view_key_enc`).
+
+    EXIF facts that can identify a person (GPS, camera, Artist, serial numbers) are
+    sealed with the report's identity key (`facts_sealed`); the GPS and camera
+    columns are filled only for named reports, whose officers may see them.
     """
 
     __tablename__ = "photos"
@@ -24,6 +31,11 @@ class Photo(db.Model):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # NULL for a photo stored in the clear (by SHA-256) before encryption at rest.
+    file_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    original_key_sealed: Mapped[str | None] = mapped_column(Text)
+    view_key_enc: Mapped[str | None] = mapped_column(Text)
+    facts_sealed: Mapped[str | None] = mapped_column(Text)
     size_bytes: Mapped[int] = mapped_column(Integer)
     mime_type: Mapped[str] = mapped_column(String(40))
     width: Mapped[int] = mapped_column(Integer)

@@ -1,7 +1,9 @@
 """Blob storage for evidence files, addressed by internal keys.
 
-Keys are built by the helpers below from SHA-256 digests, never from user file
-names, and are validated against a strict pattern before touching the disk.
+Keys are built by the helpers below from file ids (64 lowercase hex digits: random
+for encrypted files, the SHA-256 of files stored in the clear before encryption at
+rest), never from user file names, and are validated against a strict pattern
+before touching the disk.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ MAX_KEY_LENGTH = 255
 # temp-file names.
 _SEGMENT = r"[a-z0-9][a-z0-9._-]*"
 _KEY_RE = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*")
-_SHA256_RE = re.compile(r"[0-9a-f]{64}")
+_FILE_ID_RE = re.compile(r"[0-9a-f]{64}")
 
 
 class Storage(Protocol):
@@ -52,24 +54,24 @@ def validate_key(key: str) -> str:
     return key
 
 
-def original_key(sha256: str) -> str:
-    return f"originals/{_shard(sha256)}/{sha256}"
+def original_key(file_id: str) -> str:
+    return f"originals/{_shard(file_id)}/{file_id}"
 
 
-def display_key(sha256: str) -> str:
-    return f"derived/{_shard(sha256)}/{sha256}-display.jpg"
+def display_key(file_id: str) -> str:
+    return f"derived/{_shard(file_id)}/{file_id}-display.jpg"
 
 
-def thumb_key(sha256: str) -> str:
-    return f"derived/{_shard(sha256)}/{sha256}-thumb.jpg"
+def thumb_key(file_id: str) -> str:
+    return f"derived/{_shard(file_id)}/{file_id}-thumb.jpg"
 
 
-def _shard(sha256: str) -> str:
+def _shard(file_id: str) -> str:
     """``ab/cd`` for ``abcd…``: keeps directories small (65,536 leaves)."""
-    if not _SHA256_RE.fullmatch(sha256):
-        msg = f"not a lowercase hex SHA-256: {sha256!r}"
+    if not _FILE_ID_RE.fullmatch(file_id):
+        msg = f"not a file id (64 lowercase hex digits): {file_id!r}"
         raise ValueError(msg)
-    return f"{sha256[:2]}/{sha256[2:4]}"
+    return f"{file_id[:2]}/{file_id[2:4]}"
 
 
 class LocalStorage:

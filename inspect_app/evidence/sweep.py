@@ -1,78 +1,75 @@
 """Storage sweep: remove orphaned evidence files, report rows whose files are gone.
 
 Intake writes files before it commits the rows, so a failed commit leaves orphans
-(never a row pointing at a missing file). The sweep deletes an unreferenced photo's
-files once they are older than a grace period: younger files may belong to a
-submission that is still committing. Missing files are only reported, never
-"repaired", so that monitoring notices them.
+(never a row pointing at a missing file). The sweep deletes files no row needs once
+they are older than a grace period: younger files may belong to a submission that is
+still committing. A file is needed when a photo or an inspection record refers to
+its id and variant; an original whose key the retention schedule destroyed is no
+longer needed, so its (undecryptable) bytes go too. Missing files are only reported,
+never "repaired", so that monitoring notices them.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from flask import Flask
 
-from inspect_app.evidence.services import get_storage, referenced_hashes
-from inspect_app.evidence.storage import (
-    LocalStorage,
-    Storage,
-    display_key,
-    original_key,
-    thumb_key,
-)
+from inspect_app.evidence.services import VARIANTS, get_storage, referenced_files
+from inspect_app.evidence.storage import LocalStorage, Storage
 
 DEFAULT_GRACE_HOURS = 24.0
-VARIANTS: dict[str, Callable[[str], str]] = {
-    "original": original_key,
-    "display": display_key,
-    "thumb": thumb_key,
-}
-_HASH_IN_NAME = re.compile(r"([0-9a-f]{64})(?:-display\.jpg|-thumb\.jpg)?")
+_ID_IN_NAME = re.compile(r"([0-9a-f]{64})(?:-display\.jpg|-thumb\.jpg)?")
+
+# File id → the variants rows need of it (see `referenced_files`).
+type Referenced = Mapping[str, Collection[str]]
 
 
 @dataclass
 class SweepResult:
     removed: list[str] = field(default_factory=list)  # keys deleted (or, dry run, to delete)
-    kept_young: int = 0  # files of unreferenced photos still within the grace period
+    kept_young: int = 0  # files no row needs, still within the grace period
     temp_removed: int = 0  # temp files of interrupted writes, past the grace period
-    missing: list[str] = field(default_factory=list)  # referenced sha256 lacking a variant
+    missing: list[str] = field(default_factory=list)  # referenced file ids lacking a variant
 
 
-def photo_hash(key: str) -> str | None:
-    """The SHA-256 whose original, display or thumbnail ``key`` is; None otherwise."""
-    match = _HASH_IN_NAME.fullmatch(key.rsplit("/", 1)[-1])
+def file_variant(key: str) -> tuple[str, str] | None:
+    """The (file id, variant) that ``key`` stores; None for any other key."""
+    match = _ID_IN_NAME.fullmatch(key.rsplit("/", 1)[-1])
     if match is None:
         return None
-    sha256 = match.group(1)
-    return sha256 if any(make(sha256) == key for make in VARIANTS.values()) else None
+    file_id = match.group(1)
+    for variant, make in VARIANTS.items():
+        if make(file_id) == key:
+            return file_id, variant
+    return None
 
 
-def absent_variants(storage: Storage, sha256: str) -> list[str]:
-    """Names of the variants of ``sha256`` that ``storage`` does not hold."""
-    return [name for name, make in VARIANTS.items() if not storage.exists(make(sha256))]
+def absent_variants(storage: Storage, file_id: str, variants: Collection[str]) -> list[str]:
+    """Names of the `variants` of ``file_id`` that ``storage`` does not hold."""
+    return [name for name in variants if not storage.exists(VARIANTS[name](file_id))]
 
 
 def sweep_storage(
     storage: Storage,
-    referenced: set[str],
+    referenced: Referenced,
     *,
     now: float,
     grace_seconds: float,
     dry_run: bool,
 ) -> SweepResult:
-    """Delete unreferenced photo files older than the grace period; list missing ones.
+    """Delete files no row needs that are older than the grace period; list missing ones.
 
-    Files that are no photo variant (other kinds of keys) are left alone.
+    Keys that are no evidence file (other kinds of keys) are left alone.
     """
     cutoff = now - grace_seconds
     mtimes = dict(storage.iter_keys())
     result = SweepResult(missing=_missing(mtimes, referenced))
     for keys in _orphans(mtimes, referenced).values():
-        # The newest variant decides, so a photo's files go together or not at all.
+        # The newest file decides, so a photo's files go together or not at all.
         if max(mtimes[key] for key in keys) < cutoff:
             result.removed.extend(keys)
         else:
@@ -85,21 +82,24 @@ def sweep_storage(
     return result
 
 
-def _missing(mtimes: dict[str, float], referenced: set[str]) -> list[str]:
+def _missing(mtimes: dict[str, float], referenced: Referenced) -> list[str]:
     return sorted(
-        sha256
-        for sha256 in referenced
-        if any(make(sha256) not in mtimes for make in VARIANTS.values())
+        file_id
+        for file_id, variants in referenced.items()
+        if any(VARIANTS[name](file_id) not in mtimes for name in variants)
     )
 
 
-def _orphans(mtimes: dict[str, float], referenced: set[str]) -> dict[str, list[str]]:
-    """Keys of photo files whose hash no row references, grouped by hash."""
+def _orphans(mtimes: dict[str, float], referenced: Referenced) -> dict[str, list[str]]:
+    """Keys of evidence files that no row needs, grouped by file id."""
     orphans: dict[str, list[str]] = {}
     for key in mtimes:
-        sha256 = photo_hash(key)
-        if sha256 is not None and sha256 not in referenced:
-            orphans.setdefault(sha256, []).append(key)
+        found = file_variant(key)
+        if found is None:
+            continue
+        file_id, variant = found
+        if variant not in referenced.get(file_id, ()):
+            orphans.setdefault(file_id, []).append(key)
     return orphans
 
 
@@ -118,10 +118,10 @@ def _sweep_temp(storage: Storage, now: float, grace_seconds: float, dry_run: boo
 def sweep_configured_storage(
     *, grace_seconds: float = DEFAULT_GRACE_HOURS * 3600, dry_run: bool = False
 ) -> SweepResult:
-    """Sweep the app's storage against the photo rows (needs an app context)."""
+    """Sweep the app's storage against the photo and document rows (app context)."""
     return sweep_storage(
         get_storage(),
-        referenced_hashes(),
+        referenced_files(),
         now=time.time(),
         grace_seconds=grace_seconds,
         dry_run=dry_run,

@@ -10,6 +10,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -133,11 +134,18 @@ class TipForm(ReportFields, ContactFields):
     consent = BooleanField(
         _l(
             "I agree that the Market Surveillance force uses my contact details only to handle "
-            "this report and to contact me about it (Personal Data Protection Law). Only "
-            "authorised officers can see them; they are never published."
+            "this report and to contact me about it (Personal Data Protection Law). They are "
+            "sealed: only the officers entitled to them can open them — not even the system's "
+            "administrators — and they are never published. With my tracking code I can see "
+            "them and withdraw them."
         )
     )
-    wants_email_updates = BooleanField(_l("E-mail me when the status of my report changes"))
+    wants_email_updates = BooleanField(
+        _l(
+            "E-mail me when the status of my report changes (for this, the system itself "
+            "keeps my e-mail address readable, and uses it for nothing else)"
+        )
+    )
     # Honeypot: hidden from people, filled by bots.
     website = StringField(
         _l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"}
@@ -173,3 +181,17 @@ class TrackForm(BaseForm):
         },
     )
     submit = SubmitField(_l("Check progress"))
+
+
+class MyDataForm(BaseForm):
+    """The tracking code again (a hidden field, never in the address), to open what
+    the report holds about its reporter."""
+
+    code = HiddenField(validators=[DataRequired(), Length(max=40)])
+
+
+class WithdrawForm(MyDataForm):
+    confirm = BooleanField(
+        _l("Yes, destroy my contact details: I will no longer be contacted about this report"),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )

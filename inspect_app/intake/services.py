@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from inspect_app.accounts.models import User
+from inspect_app.accounts.services import AccountError, reauthenticate
+from inspect_app.audit.services import record_event
 from inspect_app.cases.models import (
     Category,
     IntakeChannel,
@@ -18,15 +20,23 @@ from inspect_app.cases.models import (
     ReportSource,
 )
 from inspect_app.cases.services import open_case, route_team
-from inspect_app.crypto import encrypt_text
+from inspect_app.crypto import decrypt_text, encrypt_text
 from inspect_app.dbtypes import utcnow
 from inspect_app.evidence.images import ProcessedPhoto
-from inspect_app.evidence.services import Original, photo_row, store_photo_files
+from inspect_app.evidence.services import Original, store_photo
 from inspect_app.evidence.storage import Storage
 from inspect_app.extensions import db
 from inspect_app.geo.models import Province, Ward
 from inspect_app.intake.tracking import hash_code, new_tracking_code
+from inspect_app.sealing.services import (
+    reporter_view,
+    reveal_identity,
+    seal_report,
+    withdraw_contact,
+)
 from inspect_app.text import normalize_text
+
+MIN_REASON_LENGTH = 10
 
 
 class IntakeError(ValueError):
@@ -122,11 +132,25 @@ def _kind(draft: ReportDraft, source: ReportSource) -> ReportKind:
     return ReportKind.TIP
 
 
+def _sealable_identity(draft: ReportDraft) -> dict[str, str] | None:
+    """The identity to seal (normalised), or None for an anonymous report."""
+    identity = draft.identity
+    if identity is None or identity.is_empty:
+        return None
+    return {
+        "name": normalize_text(identity.name),
+        "phone": normalize_text(identity.phone),
+        "email": normalize_text(identity.email).lower(),
+        "address": normalize_text(identity.address),
+    }
+
+
 def _build_report(
     draft: ReportDraft, kind: ReportKind, source: ReportSource, now: datetime
 ) -> Report:
-    identity = draft.identity if draft.identity and not draft.identity.is_empty else None
+    identity = _sealable_identity(draft)
     online = draft.location_type is LocationType.ONLINE
+    wants_email = bool(identity and identity["email"] and draft.wants_email_updates)
     return Report(
         kind=kind.value,
         source=source.value,
@@ -142,14 +166,11 @@ def _build_report(
         platform=normalize_text(draft.platform) if online else "",
         seller_url=normalize_text(draft.seller_url) if online else "",
         seen_on=draft.seen_on,
-        reporter_name_enc=encrypt_text(normalize_text(identity.name)) if identity else None,
-        reporter_phone_enc=encrypt_text(normalize_text(identity.phone)) if identity else None,
-        reporter_email_enc=encrypt_text(normalize_text(identity.email).lower())
-        if identity
-        else None,
-        reporter_address_enc=encrypt_text(normalize_text(identity.address)) if identity else None,
+        reporter_named=identity is not None,
         consent_at=now if identity else None,
-        wants_email_updates=bool(identity and identity.email and draft.wants_email_updates),
+        wants_email_updates=wants_email,
+        # With consent, the one identity value the system itself must read.
+        progress_email_enc=encrypt_text(identity["email"]) if wants_email else None,
         submitted_at=now,
     )
 
@@ -164,7 +185,9 @@ def submit_report(
 ) -> Submission:
     """Store a report with its photos and open its case, routed to a team.
 
-    Files are written (atomically, content-addressed) before the rows are flushed;
+    The identity, the identifying photo facts and the originals' keys are sealed to
+    the officers entitled to them (`sealing.services.seal_report`). Files are
+    written (atomically, encrypted, under random names) before the rows are flushed;
     the caller commits once. If the commit fails, the files are orphans that
     `flask evidence sweep` removes later — no row ever points at a missing file.
     """
@@ -182,9 +205,18 @@ def submit_report(
         report.association_ref = normalize_text(association.reference)
     code = new_tracking_code()
     report.tracking_code_hash = hash_code(code)
-    for position, (original, processed) in enumerate(photos):
-        store_photo_files(storage, original, processed)
-        report.photos.append(photo_row(processed, position))
+    stored = [
+        store_photo(storage, original, processed, position, named=report.reporter_named)
+        for position, (original, processed) in enumerate(photos)
+    ]
+    report.photos.extend(item.photo for item in stored)
+    seal_report(
+        report,
+        team_id=team.id if team else None,
+        identity=_sealable_identity(draft),
+        photos=stored,
+        tracking_code=code,
+    )
     open_case(report, team)
     return Submission(report=report, tracking_code=code)
 
@@ -205,3 +237,58 @@ def reports_filed_by(staff: User) -> list[Report]:
     return list(
         db.session.scalars(select(Report).where(condition).order_by(Report.submitted_at.desc()))
     )
+
+
+@dataclass
+class PersonalData:
+    """What a report holds about its reporter, as the reporter may see it."""
+
+    identity: dict[str, str] | None
+    photo_facts: list[dict]
+    progress_email: str | None
+
+
+def personal_data_of(report: Report, tracking_code: str) -> PersonalData:
+    """Open the report's sealed data with the tracking code (no officer involved);
+    recorded in the audit log without naming anyone."""
+    opened = reporter_view(report, tracking_code)
+    record_event(actor=None, action="identity.viewed_by_reporter", case=report.case, data={})
+    return PersonalData(
+        identity=opened.identity if opened else None,
+        photo_facts=list(opened.photo_facts.values()) if opened else [],
+        progress_email=decrypt_text(report.progress_email_enc),
+    )
+
+
+def withdraw_consent(report: Report, tracking_code: str) -> None:
+    """The reporter withdraws consent to being contacted; audited."""
+    withdraw_contact(report, tracking_code)
+    record_event(actor=None, action="identity.withdrawn", case=report.case, data={})
+
+
+def reveal_complainant(
+    staff: User, report: Report, *, password: str, code: str | None, reason: str
+) -> dict[str, str] | None:
+    """The consumer's contact details of a complaint this staff member's association
+    filed, so they can call the consumer back: re-authenticated, with a reason,
+    audited — like an officer's reveal."""
+    if report.kind != ReportKind.COMPLAINT.value or report.association_id != staff.association_id:
+        raise IntakeError(_l("This complaint was not filed by your association."))
+    reason = normalize_text(reason)
+    if len(reason) < MIN_REASON_LENGTH:
+        raise IntakeError(
+            _l("Say why you need it (at least %(n)d characters).", n=MIN_REASON_LENGTH)
+        )
+    try:
+        reauthenticate(staff, password, code, purpose="identity.reveal")
+    except AccountError:
+        record_event(actor=staff, action="identity.reveal_refused", case=report.case, data={})
+        raise
+    revealed = reveal_identity(staff, password, report)
+    record_event(
+        actor=staff,
+        action="identity.reveal",
+        case=report.case,
+        data={"report": report.id, "reason": reason[:1000], "photo_facts": 0},
+    )
+    return revealed.identity

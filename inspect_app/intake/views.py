@@ -6,7 +6,10 @@ from typing import BinaryIO
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
+    flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -20,7 +23,10 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from inspect_app.accounts.permissions import Permission, require_permission
-from inspect_app.cases.models import Category, IntakeChannel, LocationType
+from inspect_app.accounts.services import AccountError
+from inspect_app.cases.access import id_in_range
+from inspect_app.cases.models import Category, IntakeChannel, LocationType, Report
+from inspect_app.crypto import decrypt_recent, encrypt_text
 from inspect_app.evidence.images import REASONS, PhotoRejected
 from inspect_app.evidence.services import (
     MAX_PHOTOS_PER_REPORT,
@@ -31,11 +37,20 @@ from inspect_app.evidence.services import (
 from inspect_app.extensions import db, limiter
 from inspect_app.geo.services import active_provinces, wards_of
 from inspect_app.intake import services
-from inspect_app.intake.forms import AssociationIntakeForm, TipForm, TrackForm
+from inspect_app.intake.forms import (
+    AssociationIntakeForm,
+    MyDataForm,
+    TipForm,
+    TrackForm,
+    WithdrawForm,
+)
+from inspect_app.sealing.forms import UnsealForm
+from inspect_app.sealing.services import SealingError
 
 bp = Blueprint("intake", __name__, template_folder="templates")
 
 CODE_SESSION_KEY = "new_tracking_code"
+CODE_SESSION_SECONDS = 15 * 60
 
 
 def _report_limit() -> str:
@@ -155,7 +170,8 @@ def report():
         identity = _identity(form) if form.identity.data == "named" else None
         submission = _process_submission(form, identity)
         if submission:
-            session[CODE_SESSION_KEY] = submission.tracking_code
+            # Encrypted: the session cookie is signed, not secret.
+            session[CODE_SESSION_KEY] = encrypt_text(submission.tracking_code)
             return redirect(url_for(".submitted"))
     if request.method == "POST":
         _note_lost_photos(form)
@@ -165,16 +181,38 @@ def report():
 
 @bp.route("/report/submitted")
 def submitted():
-    code = session.pop(CODE_SESSION_KEY, None)
+    code = decrypt_recent(session.pop(CODE_SESSION_KEY, None), CODE_SESSION_SECONDS)
     if code is None:
         return redirect(url_for(".track"))
-    return render_template("intake/submitted.html", code=code)
+    return _private(render_template("intake/submitted.html", code=code))
+
+
+def _private(body, status: int = 200):
+    """A page that shows a tracking code or personal data: never cached."""
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _progress(report, code: str, *, held=None, withdraw_form=None, status: int = 200):
+    """The progress page. The code rides along in hidden fields of its forms (never in
+    an address or a cookie) so the reporter can open their data or withdraw it."""
+    page = render_template(
+        "intake/progress.html",
+        report=report,
+        case=report.case,
+        code=code,
+        held=held,
+        withdraw_form=withdraw_form or WithdrawForm(formdata=None),
+    )
+    return _private(page, status)
+
+
+_failed_lookup = {"deduct_when": lambda response: response.status_code == 404}
 
 
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.limit(
-    _track_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 404
-)
+@limiter.limit(_track_limit, methods=["POST"], **_failed_lookup)
 def track():
     form = TrackForm()
     if form.validate_on_submit():
@@ -182,8 +220,45 @@ def track():
         if report is None:
             form.code.errors = [_("No report has this code. Check it and try again.")]
             return render_template("intake/track.html", form=form), 404
-        return render_template("intake/progress.html", report=report, case=report.case)
+        return _progress(report, form.code.data)
     return render_template("intake/track.html", form=form), 400 if form.errors else 200
+
+
+def _report_for(form) -> object | None:
+    return services.find_report_by_code(form.code.data) if form.validate_on_submit() else None
+
+
+@bp.route("/track/my-data", methods=["POST"])
+@limiter.limit(_track_limit, **_failed_lookup)
+def my_data():
+    """What the report holds about its reporter, opened with the tracking code alone."""
+    form = MyDataForm()
+    report = _report_for(form)
+    if report is None:
+        return redirect(url_for(".track")), 404 if form.code.data else 303
+    held = services.personal_data_of(report, form.code.data)
+    db.session.commit()
+    return _progress(report, form.code.data, held=held)
+
+
+@bp.route("/track/withdraw", methods=["POST"])
+@limiter.limit(_track_limit, **_failed_lookup)
+def withdraw():
+    """The reporter withdraws consent to being contacted: their details are destroyed."""
+    form = WithdrawForm()
+    code = form.code.data or ""
+    report = services.find_report_by_code(code) if code else None
+    if report is None:
+        return redirect(url_for(".track")), 404 if code else 303
+    if not form.validate_on_submit():
+        return _progress(report, code, withdraw_form=form, status=400)
+    services.withdraw_consent(report, code)
+    db.session.commit()
+    flash(
+        _("Your contact details were destroyed. Nobody will contact you about this report."),
+        "success",
+    )
+    return _progress(report, code)
 
 
 @bp.route("/intake", methods=["GET", "POST"])
@@ -212,8 +287,54 @@ def intake():
     return render_template("intake/intake.html", form=form)
 
 
+def _my_intake_page(revealed=None, failed=None, status: int = 200):
+    reports = services.reports_filed_by(current_user)
+    forms = {report.id: UnsealForm(formdata=None) for report in reports}
+    if failed:
+        forms[failed[0]] = failed[1]
+    page = render_template(
+        "intake/my_intake.html",
+        reports=reports,
+        forms=forms,
+        failed=failed[0] if failed else None,
+        revealed=revealed or {},
+    )
+    return _private(page, status)
+
+
 @bp.route("/intake/mine")
 @require_permission(Permission.VIEW_OWN_INTAKE)
 def my_intake():
-    reports = services.reports_filed_by(current_user)
-    return render_template("intake/my_intake.html", reports=reports)
+    return _my_intake_page()
+
+
+@bp.route("/intake/mine/<int:report_id>/contact", methods=["POST"])
+@require_permission(Permission.VIEW_OWN_INTAKE)
+def complainant_contact(report_id: int):
+    """The complainant's contact details, to call them back: shown in this response
+    only, after the staff member's password (and code) and a reason; audited."""
+    report = db.session.get(Report, report_id) if id_in_range(report_id) else None
+    mine = {r.id for r in services.reports_filed_by(current_user)}
+    if report is None or report.id not in mine:
+        abort(404)
+    form = UnsealForm()
+    if not form.validate_on_submit():
+        return _my_intake_page(failed=(report.id, form), status=400)
+    try:
+        identity = services.reveal_complainant(
+            current_user,
+            report,
+            password=form.password.data,
+            code=form.code.data,
+            reason=form.reason.data,
+        )
+    except AccountError as exc:
+        db.session.commit()  # the failure counts and is recorded
+        form.password.errors = [str(exc)]
+        return _my_intake_page(failed=(report.id, form), status=400)
+    except (services.IntakeError, SealingError) as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+        return _my_intake_page(failed=(report.id, form), status=403)
+    db.session.commit()
+    return _my_intake_page(revealed={report.id: identity or {}})

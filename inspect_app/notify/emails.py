@@ -285,3 +285,60 @@ def reporter_email(status: CaseStatus, public_message: str) -> Email:
             links=[EmailLink(_("Track your report"), track_url())],
         )
         return _render(content, locale)
+
+
+def _account_url(path: str) -> str:
+    return f"{_base_url()}{path}"
+
+
+def account_change_email(user: User, change: object, by: User | None, at: str) -> Email:
+    """To a staff member whose account changed: what changed, when, by whom, and
+    what to do if they did not expect it (`change` is translated here, lazily)."""
+    with force_locale(locale_of(user)):
+        change = str(change)
+        if by is not None and by.id != user.id:
+            line = _(
+                "%(change)s — %(at)s, by %(email)s.",
+                change=change,
+                at=at,
+                email=by.email,
+            )
+        else:
+            line = _("%(change)s — %(at)s.", change=change, at=at)
+        content = _Content(
+            subject=_("Your account was changed: %(change)s", change=change),
+            greeting=_greeting(user),
+            paragraphs=[
+                line,
+                _(
+                    "If you did not expect this change, tell your office's security contact "
+                    "at once: someone may be trying to use your account."
+                ),
+            ],
+            links=[EmailLink(_("Your account"), _account_url("/account"))],
+        )
+        return _render(content, locale_of(user))
+
+
+def password_link_email(user: User, url: str, invitation: bool, valid_hours: int) -> Email:
+    """The one-time link with which a user sets their own password."""
+    with force_locale(locale_of(user)):
+        if invitation:
+            subject = _("Your account for the market surveillance case system")
+            first = _("An account was created for you. Choose your password with this link.")
+        else:
+            subject = _("Set a new password")
+            first = _(
+                "An administrator reset your password. Choose a new one with this link. "
+                "Access to sealed reporter identities must be granted to you again."
+            )
+        content = _Content(
+            subject=subject,
+            greeting=_greeting(user),
+            paragraphs=[
+                first,
+                _("The link works once and for %(hours)d hours.", hours=valid_hours),
+            ],
+            links=[EmailLink(_("Choose your password"), url)],
+        )
+        return _render(content, locale_of(user))

@@ -47,6 +47,7 @@ class MessageKind(StrEnum):
     ESCALATION = "escalation"  # to the director(s) after ESCALATE_TO_DIRECTOR_DAYS
     DIGEST = "digest"  # an officer's morning summary
     REPORTER = "reporter"  # progress e-mail to a reporter who opted in
+    ACCOUNT = "account"  # a staff member told of a change to their account
 
     @property
     def title(self) -> str:
@@ -57,6 +58,7 @@ class MessageKind(StrEnum):
                 MessageKind.ESCALATION: _l("Overdue case (director)"),
                 MessageKind.DIGEST: _l("Morning digest"),
                 MessageKind.REPORTER: _l("Progress e-mail to a reporter"),
+                MessageKind.ACCOUNT: _l("Account change notice"),
             }[self]
         )
 

@@ -186,6 +186,21 @@ def queue_officer_messages(messages: Sequence[OfficerMessage], now: datetime) ->
     return len(insert_officer_messages([m for m in messages if m.key not in known], now))
 
 
+def queue_account_message(user: User, topic: str, email: Email, now: datetime) -> bool:
+    """A message about a staff member's own account (a change, a password link),
+    queued in the transaction that made the change; `topic` makes its key unique."""
+    return queue_message(
+        key=f"account:user={user.id}:{topic}:{now.isoformat()}",
+        recipient=user.email,
+        subject=email.subject,
+        text=email.text,
+        html=email.html,
+        kind=MessageKind.ACCOUNT,
+        user=user,
+        now=now,
+    )
+
+
 def queue_reporter_updates(case: Case, now: datetime) -> int:
     """In the transaction of a transition that added a public update: tell every
     reporter of the case who asked for e-mails, with the public text only."""
@@ -198,12 +213,12 @@ def queue_reporter_updates(case: Case, now: datetime) -> int:
     # The caller flushes the case itself (and turns a lost race into a clean error).
     with db.session.no_autoflush:
         for report in case.reports:
-            if not (report.wants_email_updates and report.reporter_email_enc):
+            if not (report.wants_email_updates and report.progress_email_enc):
                 continue
             email = reporter_email(status, message)
             count += queue_message(
                 key=f"reporter:report={report.id}:status={status.value}:{position}",
-                recipient=decrypt_text(report.reporter_email_enc),
+                recipient=decrypt_text(report.progress_email_enc),
                 subject=email.subject,
                 text=email.text,
                 html=email.html,

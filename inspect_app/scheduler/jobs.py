@@ -40,6 +40,7 @@ from inspect_app.notify.services import (
     queue_officer_messages,
     queued_keys,
 )
+from inspect_app.retention.services import retention_pass
 from inspect_app.scheduler.alerts import (
     MAX_LISTED,
     AlertContext,
@@ -54,6 +55,7 @@ from inspect_app.scheduler.alerts import (
 log = logging.getLogger(__name__)
 
 LAST_SWEEP_SETTING = "scheduler.last_evidence_sweep"
+LAST_RETENTION_SETTING = "scheduler.last_retention_run"
 
 
 # --- configuration ----------------------------------------------------------------
@@ -229,6 +231,16 @@ def run_evidence_sweep(now: datetime) -> str | None:
     return f"{len(result.removed)} files removed, {len(result.missing)} photos lack files"
 
 
+def run_retention(now: datetime) -> str | None:
+    """The retention schedule, once per local day: personal data past its time goes."""
+    today = local_day(now).isoformat()
+    if get_setting(LAST_RETENTION_SETTING) == today:
+        return None
+    result = retention_pass(now)
+    set_setting(LAST_RETENTION_SETTING, today)
+    return f"personal data of {result.reports} reports destroyed"
+
+
 def send_outbox(now: datetime) -> DeliveryResult:
     return deliver_pending(now, SmtpSettings.from_config(current_app.config))
 
@@ -239,6 +251,7 @@ JOBS: tuple[tuple[str, Callable[[datetime], object]], ...] = (
     ("reminders", queue_deadline_reminders),
     ("escalations", queue_overdue_escalations),
     ("digests", queue_morning_digests),
+    ("retention", run_retention),
     ("evidence sweep", run_evidence_sweep),
     ("outbox", send_outbox),
 )

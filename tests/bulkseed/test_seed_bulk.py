@@ -18,9 +18,11 @@ from inspect_app.bulkseed.generator import (
 from inspect_app.bulkseed.loader import load_progress, seed_bulk
 from inspect_app.bulkseed.rows import (
     CASE_COLUMNS,
+    ENVELOPE_COLUMNS,
     NOTE_COLUMNS,
     PHOTO_COLUMNS,
     REPORT_COLUMNS,
+    SEALED_KEY_COLUMNS,
     UPDATE_COLUMNS,
 )
 from inspect_app.cases.deadlines import LOCAL_TZ, recompute_deadlines
@@ -37,6 +39,7 @@ from inspect_app.cases.workflow import CaseStatus
 from inspect_app.evidence.models import Photo
 from inspect_app.extensions import db
 from inspect_app.geo.models import Province
+from inspect_app.sealing.models import KeyEnvelope, SealedKey
 
 SEED = 42
 ANCHOR = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -82,6 +85,8 @@ def test_heavy_cases_have_five_reports_and_about_fifty_events():
         (Photo, PHOTO_COLUMNS),
         (CaseNote, NOTE_COLUMNS),
         (PublicUpdate, UPDATE_COLUMNS),
+        (SealedKey, SEALED_KEY_COLUMNS),
+        (KeyEnvelope, ENVELOPE_COLUMNS),
     ],
 )
 def test_rows_give_every_column(model, columns):

@@ -1,10 +1,12 @@
 """The IDOR sweep: every route that touches a case, probed by everyone outside its
 reach, answers exactly as it does for a case that does not exist (404, or the 403
 the person's role gets for any case id alike) and changes nothing; the case's own
-team, its province's director and the admin get what their role allows."""
+team and its province's director get what their role allows; administrators do not
+read cases."""
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from io import BytesIO
@@ -19,7 +21,9 @@ from inspect_app.cases.models import Case, CaseAttachment, CaseNote
 from inspect_app.cases.workflow import Action, CaseStatus
 from inspect_app.evidence.services import get_storage
 from inspect_app.extensions import db
+from tests import imaging
 from tests.cases.conftest import new_report
+from tests.factories import PASSWORD
 from tests.helpers import current_code, login, totp_secret_from_page
 
 S = CaseStatus
@@ -27,6 +31,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PRODUCT = "Nước mắm Phú Quốc 500ml"
 SELLER = "Tạp hóa Hồng Nhung"
 PHONE = "0912345678"  # the named reporter's phone (tests/cases/conftest.py)
+REASON = "Cần liên hệ người tố cáo để xác minh thêm."
+# Re-authentication and a reason, valid for every test user: only reach may refuse.
+UNSEAL = {"password": PASSWORD, "reason": REASON}
 # Added to ids to make ones that do not exist: plausible ones, and ones beyond the
 # 32-bit ids of the database (which must be a 404 too, never a database error).
 SHIFTS = (10_000_000, 10**20)
@@ -123,6 +130,7 @@ class Sweep:
     case: Case
     ids: Ids
     merge_target_id: int
+    original_bytes: bytes
 
 
 @pytest.fixture
@@ -148,7 +156,13 @@ def sweep(org, make_case) -> Sweep:
         attachment=attachment.id,
         action_cases={a: by_state[s].id for a, s in SOURCE_STATE.items()},
     )
-    return Sweep(case=case, ids=ids, merge_target_id=by_state[S.INVESTIGATING].id)
+    original = imaging.jpeg(seed="p0")  # the bytes make_case(photos=1) sent
+    return Sweep(
+        case=case,
+        ids=ids,
+        merge_target_id=by_state[S.INVESTIGATING].id,
+        original_bytes=original,
+    )
 
 
 @dataclass
@@ -200,6 +214,14 @@ def _probes(ids: Ids, org, *, merge_target_id: int, assignee_id: int) -> list[Pr
             "POST",
             f"/cases/{ids.case}/reports/{ids.report}/reveal",
             Permission.REVEAL_REPORTER,
+            lambda: dict(UNSEAL),
+        ),
+        Probe(
+            "cases.originals",
+            "POST",
+            f"/cases/{ids.case}/reports/{ids.report}/originals",
+            Permission.DOWNLOAD_ORIGINALS,
+            lambda: dict(UNSEAL),
         ),
         Probe(
             "evidence.photo",
@@ -212,12 +234,6 @@ def _probes(ids: Ids, org, *, merge_target_id: int, assignee_id: int) -> list[Pr
             "GET",
             f"/evidence/photos/{ids.photo}/thumb.jpg",
             Permission.VIEW_CASES,
-        ),
-        Probe(
-            "evidence.original",
-            "GET",
-            f"/evidence/photos/{ids.photo}/original",
-            Permission.DOWNLOAD_ORIGINALS,
         ),
         # Bulk assignment names cases in its body; the assignee is one the prober
         # could pick, so only the reach check is left to refuse.
@@ -399,18 +415,26 @@ def test_the_team_lead_reaches_every_route_of_the_case(app, org, sweep):
         assert response.status_code == 200 and response.mimetype == "image/jpeg"
 
     assert _events("evidence.download_original") == []
-    original = client.get(f"/evidence/photos/{sweep.ids.photo}/original")
-    assert original.status_code == 200
+    original = client.post(
+        f"/cases/{case_id}/reports/{sweep.ids.report}/originals", data=dict(UNSEAL)
+    )
+    assert original.status_code == 200 and original.mimetype == "application/zip"
     assert original.headers["Content-Disposition"].startswith("attachment")
+    assert original.headers["Cache-Control"] == "no-store"
+    with zipfile.ZipFile(BytesIO(original.get_data())) as archive:
+        [name] = archive.namelist()
+        assert archive.read(name) == sweep.original_bytes, "byte for byte, decrypted"
     pdf = client.get(f"/cases/{case_id}/attachments/{sweep.ids.attachment}")
     assert pdf.status_code == 200 and pdf.get_data() == PDF
     assert pdf.headers["Content-Disposition"].startswith("attachment")
     downloads = _events("evidence.download_original")
     assert [(e.actor_id, e.case_id) for e in downloads] == [(org.lead.id, case_id)] * 2
-    assert [e.data["what"] for e in downloads] == [
-        f"photo {sweep.ids.photo}",
-        f"attachment {sweep.ids.attachment}",
-    ]
+    assert downloads[0].data == {
+        "report": sweep.ids.report,
+        "photos": [sweep.ids.photo],
+        "reason": REASON,
+    }
+    assert downloads[1].data["what"] == f"attachment {sweep.ids.attachment}"
 
     response = client.post(f"/cases/{case_id}/notes", data={"note-body": "Hẹn kiểm tra thứ Hai."})
     assert response.status_code == 302
@@ -429,16 +453,22 @@ def test_the_team_lead_reaches_every_route_of_the_case(app, org, sweep):
 def test_revealing_the_reporter_is_recorded_and_shows_the_phone(app, org, sweep):
     client = app.test_client()
     _log_in_fully(client, org.lead)
-    assert _events("case.reveal_reporter") == []
-    response = client.post(f"/cases/{sweep.ids.case}/reports/{sweep.ids.report}/reveal")
+    assert _events("identity.reveal") == []
+    response = client.post(
+        f"/cases/{sweep.ids.case}/reports/{sweep.ids.report}/reveal", data=dict(UNSEAL)
+    )
     assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
     html = response.get_data(as_text=True)
     assert PHONE in html and "Nguyễn Văn An" in html
-    [event] = _events("case.reveal_reporter")
+    [event] = _events("identity.reveal")
     assert event.actor_id == org.lead.id and event.actor_label == org.lead.email
-    assert event.case_id == sweep.ids.case and event.data == {"report": sweep.ids.report}
+    assert event.case_id == sweep.ids.case
+    assert event.data == {"report": sweep.ids.report, "reason": REASON, "photo_facts": 0}
     # The reveal shows on the case's timeline, by whom.
     assert "Đã xem danh tính người phản ánh" in html
+    # Shown for that response only: the next page load shows nothing.
+    assert PHONE not in client.get(f"/cases/{sweep.ids.case}").get_data(as_text=True)
 
 
 def test_an_inspector_may_not_reveal_the_reporter(app, org, sweep):
@@ -447,20 +477,35 @@ def test_an_inspector_may_not_reveal_the_reporter(app, org, sweep):
     page = client.get(f"/cases/{sweep.ids.case}")
     assert page.status_code == 200
     assert f"/reports/{sweep.ids.report}/reveal" not in page.get_data(as_text=True)
-    response = client.post(f"/cases/{sweep.ids.case}/reports/{sweep.ids.report}/reveal")
+    response = client.post(
+        f"/cases/{sweep.ids.case}/reports/{sweep.ids.report}/reveal", data=dict(UNSEAL)
+    )
     assert response.status_code == 403
     assert PHONE not in response.get_data(as_text=True)
-    assert _events("case.reveal_reporter") == []
+    assert _events("identity.reveal") == []
 
 
-def test_the_provinces_director_and_the_admin_see_the_case(app, org, sweep):
-    for person in ("director", "admin"):
-        client = app.test_client()
-        _log_in_fully(client, getattr(org, person))
-        response = client.get(f"/cases/{sweep.ids.case}")
-        assert response.status_code == 200, person
-        html = response.get_data(as_text=True)
-        assert PRODUCT in html and PHONE not in html, person
+def test_the_provinces_director_sees_the_case(app, org, sweep):
+    client = app.test_client()
+    _log_in_fully(client, org.director)
+    response = client.get(f"/cases/{sweep.ids.case}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert PRODUCT in html and PHONE not in html
+
+
+def test_administrators_read_no_case_and_no_photo(app, org, sweep):
+    """Admins run accounts, teams and settings; every case route is refused them
+    (the same 403 for real and missing ids), and the queue lists nothing."""
+    client = app.test_client()
+    _log_in_fully(client, org.admin)
+    for probe in _probes(
+        sweep.ids, org, merge_target_id=sweep.merge_target_id, assignee_id=org.inspector.id
+    ):
+        response = probe.send(client)
+        assert response.status_code == 403, str(probe)
+        assert PRODUCT not in response.get_data(as_text=True), str(probe)
+    assert client.get("/cases").status_code == 403
 
 
 def _lead_client(app, org):

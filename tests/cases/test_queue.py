@@ -133,7 +133,6 @@ SCOPE = {
     "other_inspector": ("theirs",),
     "director": ("ours", "theirs"),  # the province's director
     "other_director": ("far",),  # another province's
-    "admin": ("ours", "theirs", "far"),
 }
 
 
@@ -148,6 +147,21 @@ def test_each_person_sees_their_scope_and_nothing_else(app, org, scoped, person)
     response = client.get("/cases?status=all")
     assert response.status_code == 200
     assert set(_listed(response.get_data(as_text=True))) == expected
+
+
+def test_an_admin_reads_no_queue_unless_the_deployment_allows_it(app, org, scoped):
+    client = app.test_client()
+    _log_in_fully(client, org.admin)
+    assert client.get("/cases?status=all").status_code == 403
+    assert _ids(org.admin) == set()
+    app.config["ADMINS_READ_CASES"] = True
+    try:
+        response = client.get("/cases?status=all")
+        assert response.status_code == 200
+        everything = scoped["ours"] | scoped["theirs"] | scoped["far"]
+        assert set(_listed(response.get_data(as_text=True))) == everything
+    finally:
+        app.config["ADMINS_READ_CASES"] = False
 
 
 def test_an_inspector_sees_the_whole_team_not_only_their_own(org, scoped):

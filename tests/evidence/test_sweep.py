@@ -16,13 +16,14 @@ from inspect_app.cases.models import Category, LocationType
 from inspect_app.evidence.images import process_photo
 from inspect_app.evidence.services import get_storage
 from inspect_app.evidence.storage import LocalStorage, display_key, original_key, thumb_key
-from inspect_app.evidence.sweep import photo_hash, sweep_job, sweep_storage
+from inspect_app.evidence.sweep import file_variant, sweep_job, sweep_storage
 from inspect_app.extensions import db
 from inspect_app.intake.services import ReportDraft, submit_report
 
 NOW = 1_750_000_000.0  # a fixed clock: ages below are relative to it
 HOUR = 3600.0
 GRACE = 24 * HOUR
+ALL = frozenset({"original", "display", "thumb"})
 
 
 @pytest.fixture
@@ -56,7 +57,10 @@ def _temp_file(store: LocalStorage, name: str, age_hours: float) -> Path:
     return path
 
 
-def _sweep(store: LocalStorage, referenced: set[str], dry_run: bool = False):
+def _sweep(store: LocalStorage, referenced: set[str] | dict, dry_run: bool = False):
+    """Sweep with `referenced` file ids needing every variant (or a mapping)."""
+    if isinstance(referenced, set):
+        referenced = dict.fromkeys(referenced, ALL)
     return sweep_storage(store, referenced, now=NOW, grace_seconds=GRACE, dry_run=dry_run)
 
 
@@ -129,10 +133,36 @@ def test_files_that_are_no_photo_variant_are_left_alone(store: LocalStorage) -> 
     assert all(store.exists(key) for key in others)
 
 
-@pytest.mark.parametrize("variant", [original_key, display_key, thumb_key])
-def test_photo_hash_inverts_the_key_helpers(variant) -> None:
-    sha256 = hashlib.sha256(b"photo").hexdigest()
-    assert photo_hash(variant(sha256)) == sha256
+@pytest.mark.parametrize(
+    ("variant", "make"),
+    [("original", original_key), ("display", display_key), ("thumb", thumb_key)],
+)
+def test_file_variant_inverts_the_key_helpers(variant, make) -> None:
+    file_id = hashlib.sha256(b"photo").hexdigest()
+    assert file_variant(make(file_id)) == (file_id, variant)
+
+
+def test_a_file_whose_key_was_destroyed_goes_and_the_rest_of_the_photo_stays(store) -> None:
+    """After retention shredded a photo's original key, the original's bytes are
+    noise nobody needs; the display copies are still shown."""
+    shredded = _put_photo(store, b"shredded original", age_hours=100)
+
+    result = _sweep(store, {shredded: frozenset({"display", "thumb"})})
+
+    assert result.removed == [original_key(shredded)]
+    assert store.exists(display_key(shredded)) and store.exists(thumb_key(shredded))
+
+
+def test_a_document_needs_only_its_original(store) -> None:
+    """An inspection record (PDF) has no copies: not missing, and never swept."""
+    pdf = hashlib.sha256(b"record").hexdigest()
+    store.put(original_key(pdf), b"%PDF-1.4 ... %%EOF")
+    _age(store.root / original_key(pdf), hours=1000)
+
+    result = _sweep(store, {pdf: frozenset({"original"})})
+
+    assert result.removed == [] and result.missing == []
+    assert store.exists(original_key(pdf))
 
 
 def _jpeg() -> bytes:
@@ -144,7 +174,7 @@ def _jpeg() -> bytes:
 
 
 def _submit_photo_report() -> tuple[str, int, int]:
-    """A stored report with one photo; returns (sha256, photo id, report id)."""
+    """A stored report with one photo; returns (file id, photo id, report id)."""
     original = _jpeg()
     draft = ReportDraft(
         category_id=db.session.scalar(select(Category.id).limit(1)),
@@ -158,7 +188,7 @@ def _submit_photo_report() -> tuple[str, int, int]:
     report = submit_report(draft, photos, get_storage()).report
     db.session.commit()
     photo = report.photos[0]
-    return photo.sha256, photo.id, report.id
+    return photo.file_id, photo.id, report.id
 
 
 def test_cli_keeps_referenced_files_and_reports_missing_ones(app, app_ctx) -> None:
@@ -172,7 +202,7 @@ def test_cli_keeps_referenced_files_and_reports_missing_ones(app, app_ctx) -> No
     result = runner.invoke(args=["evidence", "sweep", "--grace-hours", "0"])
 
     assert result.exit_code == 0, result.output
-    assert "referenced photos have missing files" in result.output
+    assert "referenced files have missing variants" in result.output
     assert all(storage.exists(key) for key in _keys(sha256))
     assert not storage.exists(original_key(orphan))
 

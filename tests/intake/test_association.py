@@ -8,10 +8,13 @@ from sqlalchemy import select
 from inspect_app.accounts.models import Association
 from inspect_app.accounts.permissions import Role
 from inspect_app.cases.models import Report
-from inspect_app.crypto import decrypt_text
+from inspect_app.audit.models import AuditEvent
 from inspect_app.extensions import db
 from tests import imaging
+from tests.factories import PASSWORD
 from tests.helpers import login
+
+REASON = "Gọi lại cho người tiêu dùng để hẹn nhận hàng."
 from tests.intake.conftest import post_report, stored_counts
 
 
@@ -49,12 +52,36 @@ def test_staff_file_a_complaint_and_see_it_in_my_intake(staff_client, tip, org):
     assert report.kind == "complaint" and report.source == "association"
     assert report.channel == "hotline" and report.association_ref == "HBV-2026/117"
     assert report.filed_by_id == staff_client.staff.id
-    assert decrypt_text(report.reporter_name_enc) == "Phạm Văn Dũng"
+    assert report.reporter_named and "Phạm" not in (report.identity_sealed or "")
     assert report.case.team_id == org["ward_team"].id
 
     html = staff_client.get("/intake/mine").get_data(as_text=True)
     assert "HBV-2026/117" in html and "Sữa bột Similac 900g" in html and "Đã tiếp nhận" in html
     assert "Phạm Văn Dũng" not in html
+
+
+def test_the_association_calls_the_consumer_back_with_a_recorded_reveal(staff_client, tip):
+    """The complaint is sealed to the staff of the association that filed it too."""
+    post_report(staff_client, _complaint(tip), path="/intake")
+    report = db.session.scalar(select(Report))
+    path = f"/intake/mine/{report.id}/contact"
+
+    wrong = staff_client.post(path, data={"password": "not my password", "reason": REASON})
+    assert wrong.status_code == 400 and "Phạm Văn Dũng" not in wrong.get_data(as_text=True)
+
+    response = staff_client.post(path, data={"password": PASSWORD, "reason": REASON})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(as_text=True)
+    assert "Phạm Văn Dũng" in html and "0243 826 1234" in html
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action.like("identity.%")).order_by(AuditEvent.seq)
+    ).all()
+    assert [(e.action, e.actor_id) for e in events] == [
+        ("identity.reveal_refused", staff_client.staff.id),
+        ("identity.reveal", staff_client.staff.id),
+    ]
+    assert events[-1].data["reason"] == REASON
 
 
 def test_colleagues_of_the_same_association_see_it_others_do_not(app, staff_client, tip, make_user):
