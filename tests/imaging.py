@@ -26,16 +26,28 @@ def jpeg(size: tuple[int, int] = (640, 480), seed: str = "x", **params) -> bytes
     return buffer.getvalue()
 
 
-def jpeg_with_gps(lat: float = 21.0285, lon: float = 105.8542) -> bytes:
-    """A phone-like JPEG: GPS, capture time, camera, and a comment segment."""
+def jpeg_with_gps(
+    lat: float = 21.0285,
+    lon: float = 105.8542,
+    *,
+    artist: str | None = None,
+    serial: str | None = None,
+    seed: str = "gps",
+) -> bytes:
+    """A phone-like JPEG: GPS, capture time, camera, and a comment segment; with the
+    photographer's name (Artist) and the camera's serial number if given."""
     exif = Image.Exif()
     exif[0x010F] = "Samsung"  # Make
     exif[0x0110] = "Galaxy A54"  # Model
+    if artist:
+        exif[0x013B] = artist  # Artist
     exif.get_ifd(EXIF_IFD)[0x9003] = "2026:11:20 14:30:00"  # DateTimeOriginal
+    if serial:
+        exif.get_ifd(EXIF_IFD)[0xA431] = serial  # BodySerialNumber
     gps = exif.get_ifd(GPS_IFD)
     gps[1], gps[2] = ("N" if lat >= 0 else "S"), _dms(abs(lat))
     gps[3], gps[4] = ("E" if lon >= 0 else "W"), _dms(abs(lon))
-    return jpeg(seed="gps", exif=exif.tobytes(), comment=b"secret comment")
+    return jpeg(seed=seed, exif=exif.tobytes(), comment=b"secret comment")
 
 
 def _dms(value: float) -> tuple[float, float, float]:

@@ -297,7 +297,7 @@ def admin_settings():
         db.session.commit()
         flash(_("Retention periods saved."), "success")
         return redirect(url_for(".admin_settings"))
-    if "submit" in request.form and form.validate_on_submit():
+    if "r-submit" not in request.form and form.validate_on_submit():
         for flag in flags:
             services.change_setting(flag.name, flag.data, actor=current_user)
         db.session.commit()

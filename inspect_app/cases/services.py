@@ -39,6 +39,14 @@ from inspect_app.text import fold, normalize_text
 class CaseInputError(ValueError):
     """Bad input for a case operation; the message is user-facing."""
 
+    status_code = 400
+
+
+class NotEntitled(CaseInputError):
+    """The user's role does not reach this (sealed) data at all."""
+
+    status_code = 403
+
 
 # The QLTT scope of violations (Law on Market Surveillance Force 2016 and Decree 98/2020).
 DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
@@ -227,7 +235,7 @@ def reveal_reporter(
     only for a user entitled to reveal, who re-authenticates, holds the report's key
     and states why. An audit event either way."""
     if not user.can(Permission.REVEAL_REPORTER):
-        raise CaseInputError(_l("You are not allowed to see reporter identity."))
+        raise NotEntitled(_l("You are not allowed to see reporter identity."))
     reason = _reveal_reason(reason)
     _reauthenticate(user, report.case, password, code, "identity.reveal")
     revealed = reveal_identity(user, password, report)
@@ -253,7 +261,7 @@ def open_originals(
     named report's case, or those entitled to reveal for a report without a name
     (its originals can identify the photographer). Re-authenticated and audited."""
     if not can_open_originals(user, report):
-        raise CaseInputError(_l("Only officers entitled to reveal the reporter may have these."))
+        raise NotEntitled(_l("Only officers entitled to reveal the reporter may have these."))
     reason = _reveal_reason(reason)
     _reauthenticate(user, report.case, password, code, "evidence.download_original")
     keys = original_file_keys(user, password, report)

@@ -67,6 +67,7 @@ def new_report(
     description: str = "Tem chống giả bị mờ.",
     photos: int = 0,
     named: bool = False,
+    email_updates: bool = False,
     seed: str = "p",
 ):
     category = db.session.scalar(select(Category).where(Category.code == "counterfeit"))
@@ -88,6 +89,7 @@ def new_report(
         identity=identity,
         consent=named,
         formal_denunciation=named,
+        wants_email_updates=named and email_updates,
     )
     pictures = []
     for i in range(photos):

@@ -85,11 +85,12 @@ def test_named_denunciation_is_encrypted_and_marked(client, tip):
     )
     _code_after(client, post_report(client, data))
     report = db.session.scalar(select(Report))
-    assert report.kind == "denunciation"
+    assert report.kind == "denunciation" and report.reporter_named
     assert report.wants_email_updates is True
-    assert report.reporter_email_enc and "an.nguyen" not in report.reporter_email_enc
-    assert decrypt_text(report.reporter_email_enc) == "an.nguyen@example.vn"
-    assert decrypt_text(report.reporter_phone_enc) == "0912 345 678"
+    # Sealed: nothing of the identity is readable with the service key ...
+    assert report.identity_sealed and "Nguyễn" not in report.identity_sealed
+    # ... but the one address the reporter asked progress e-mails at.
+    assert decrypt_text(report.progress_email_enc) == "an.nguyen@example.vn"
     assert report.consent_at is not None
 
 
@@ -97,7 +98,8 @@ def test_contact_details_in_anonymous_mode_are_not_stored(client, tip):
     data = tip(identity="anonymous", name="Should Not Be Kept", phone="0912345678")
     _code_after(client, post_report(client, data))
     report = db.session.scalar(select(Report))
-    assert report.is_anonymous and report.reporter_phone_enc is None
+    assert report.is_anonymous and report.identity_sealed is None
+    assert report.progress_email_enc is None and not report.sealed_keys
 
 
 @pytest.mark.parametrize(

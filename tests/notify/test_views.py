@@ -70,9 +70,7 @@ def _admin_client(app, admin):
 
 
 def test_the_admin_outbox_shows_queued_rows_with_masked_recipients(app, org, make_case, english):
-    case = make_case(S.NEW, named=True)
-    case.reports[0].wants_email_updates = True
-    db.session.commit()
+    case = make_case(S.NEW, named=True, email_updates=True)
     drive(case, org, S.ACCEPTED)  # a reporter e-mail
     set_due(case, date(2027, 1, 20))
     tick(at(date(2027, 1, 15)))  # a reminder to the team lead, and digests

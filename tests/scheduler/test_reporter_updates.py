@@ -33,9 +33,7 @@ NEVER = (
 
 
 def _opted_in_case(org, make_case, wants: bool = True):
-    case = make_case(S.NEW, named=True)
-    case.reports[0].wants_email_updates = wants
-    db.session.commit()
+    case = make_case(S.NEW, named=True, email_updates=wants)
     add_note(org.lead, case, INTERNAL_NOTE)
     db.session.commit()
     return case
