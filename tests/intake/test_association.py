@@ -7,15 +7,15 @@ from sqlalchemy import select
 
 from inspect_app.accounts.models import Association
 from inspect_app.accounts.permissions import Role
-from inspect_app.cases.models import Report
 from inspect_app.audit.models import AuditEvent
+from inspect_app.cases.models import Report
 from inspect_app.extensions import db
 from tests import imaging
 from tests.factories import PASSWORD
 from tests.helpers import login
+from tests.intake.conftest import post_report, stored_counts
 
 REASON = "Gọi lại cho người tiêu dùng để hẹn nhận hàng."
-from tests.intake.conftest import post_report, stored_counts
 
 
 def _complaint(tip, **overrides):

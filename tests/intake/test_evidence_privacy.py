@@ -108,7 +108,7 @@ def test_a_named_reports_place_and_camera_are_shown_its_author_is_not(
 
 
 def test_officers_of_the_team_at_the_time_download_a_named_original(app, tip, org, make_user):
-    lead, inspector, lead_client, inspector_client = _officers(app, org, make_user)
+    _lead, inspector, _lead_client, inspector_client = _officers(app, org, make_user)
     original = imaging.jpeg_with_gps(artist=ARTIST, seed="named")
     data = tip(
         [(original, "a.jpg")], identity="named", name="Lê Thị Hoa", phone="0987000111", consent="y"
