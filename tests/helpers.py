@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pyotp
 
@@ -23,3 +24,21 @@ def totp_secret_from_page(html: str) -> str:
 
 def current_code(secret: str) -> str:
     return pyotp.TOTP(secret).now()
+
+
+def log_in_fully(client, user, password: str = PASSWORD) -> str | None:
+    """Log in, enrolling two-step verification where the role demands it; returns the
+    TOTP secret of a user who enrolled (to make codes for re-authentication)."""
+    response = login(client, user, password)
+    if response.headers.get("Location") != "/login/enrol":
+        return None
+    secret = totp_secret_from_page(client.get("/login/enrol").get_data(as_text=True))
+    client.post("/login/enrol", data={"code": current_code(secret)})
+    return secret
+
+
+def next_code(secret: str) -> str:
+    """A code of the next time step: the current one was just used to enrol, and a
+    code is accepted only once."""
+    totp = pyotp.TOTP(secret)
+    return totp.at(time.time() + totp.interval)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -29,6 +31,7 @@ from inspect_app.evidence.storage import Storage
 from inspect_app.extensions import db
 from inspect_app.sealing.services import (
     Revealed,
+    SealingError,
     can_open_originals,
     original_file_keys,
     reveal_identity,
@@ -218,13 +221,20 @@ def _reveal_reason(reason: str) -> str:
     return text[:1000]
 
 
-def _reauthenticate(user: User, case: Case, password: str, code: str | None, action: str) -> None:
-    """Password and two-step code again, before a key is unlocked. A failure is
-    recorded (and must be committed by the caller)."""
+@contextmanager
+def recording_refusals(user: User, report: Report, action: str) -> Iterator[None]:
+    """A refusal to open sealed data — wrong password or code, no key — is an audit
+    event (the caller commits it) before the error goes on to the user."""
     try:
-        reauthenticate(user, password, code, purpose=action)
-    except AccountError:
-        record_event(actor=user, action=f"{action}_refused", case=case, data={})
+        yield
+    except (AccountError, SealingError) as exc:
+        why = "reauthentication" if isinstance(exc, AccountError) else "no_key"
+        record_event(
+            actor=user,
+            action=f"{action}_refused",
+            case=report.case,
+            data={"report": report.id, "why": why},
+        )
         raise
 
 
@@ -237,8 +247,9 @@ def reveal_reporter(
     if not user.can(Permission.REVEAL_REPORTER):
         raise NotEntitled(_l("You are not allowed to see reporter identity."))
     reason = _reveal_reason(reason)
-    _reauthenticate(user, report.case, password, code, "identity.reveal")
-    revealed = reveal_identity(user, password, report)
+    with recording_refusals(user, report, "identity.reveal"):
+        reauthenticate(user, password, code, purpose="identity.reveal")
+        revealed = reveal_identity(user, password, report)
     record_event(
         actor=user,
         action="identity.reveal",
@@ -263,8 +274,9 @@ def open_originals(
     if not can_open_originals(user, report):
         raise NotEntitled(_l("Only officers entitled to reveal the reporter may have these."))
     reason = _reveal_reason(reason)
-    _reauthenticate(user, report.case, password, code, "evidence.download_original")
-    keys = original_file_keys(user, password, report)
+    with recording_refusals(user, report, "evidence.download_original"):
+        reauthenticate(user, password, code, purpose="evidence.download_original")
+        keys = original_file_keys(user, password, report)
     originals = [
         (photo, read_original(storage, photo, keys[photo.id]))
         for photo in report.photos

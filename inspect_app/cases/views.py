@@ -357,16 +357,19 @@ def _report_of(case: Case, report_id: int) -> Report:
 
 
 def _unseal_refused(case: Case, report: Report, kind: str, form: UnsealForm, exc: Exception):
-    """The case page again, the form kept and its error shown. A failed
-    re-authentication is committed: it counts, and it is in the audit log."""
+    """The case page again, the form kept and its error shown. A refusal to unseal
+    is committed: a failed re-authentication counts, and both are in the audit log."""
     if isinstance(exc, AccountError):
         db.session.commit()
         form.password.errors = [str(exc)]
         status = 400
     else:
-        db.session.rollback()
+        if isinstance(exc, SealingError):
+            db.session.commit()
+        else:
+            db.session.rollback()
         form.form_errors.append(str(exc))
-        status = getattr(exc, "status_code", 400)
+        status = exc.status_code
     case = get_case_or_404(current_user, case.id)
     return _page(case, {"unseal": {(report.id, kind): form}}, status=status)
 

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from inspect_app.accounts.models import User
-from inspect_app.accounts.services import AccountError, reauthenticate
+from inspect_app.accounts.services import reauthenticate
 from inspect_app.audit.services import record_event
 from inspect_app.cases.models import (
     Category,
@@ -19,7 +19,7 @@ from inspect_app.cases.models import (
     ReportKind,
     ReportSource,
 )
-from inspect_app.cases.services import open_case, route_team
+from inspect_app.cases.services import open_case, recording_refusals, route_team
 from inspect_app.crypto import decrypt_text, encrypt_text
 from inspect_app.dbtypes import utcnow
 from inspect_app.evidence.images import ProcessedPhoto
@@ -279,12 +279,9 @@ def reveal_complainant(
         raise IntakeError(
             _l("Say why you need it (at least %(n)d characters).", n=MIN_REASON_LENGTH)
         )
-    try:
+    with recording_refusals(staff, report, "identity.reveal"):
         reauthenticate(staff, password, code, purpose="identity.reveal")
-    except AccountError:
-        record_event(actor=staff, action="identity.reveal_refused", case=report.case, data={})
-        raise
-    revealed = reveal_identity(staff, password, report)
+        revealed = reveal_identity(staff, password, report)
     record_event(
         actor=staff,
         action="identity.reveal",

@@ -332,7 +332,11 @@ def complainant_contact(report_id: int):
         db.session.commit()  # the failure counts and is recorded
         form.password.errors = [str(exc)]
         return _my_intake_page(failed=(report.id, form), status=400)
-    except (services.IntakeError, SealingError) as exc:
+    except SealingError as exc:
+        db.session.commit()  # the refusal is recorded
+        form.form_errors.append(str(exc))
+        return _my_intake_page(failed=(report.id, form), status=exc.status_code)
+    except services.IntakeError as exc:
         db.session.rollback()
         form.form_errors.append(str(exc))
         return _my_intake_page(failed=(report.id, form), status=403)

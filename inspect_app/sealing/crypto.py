@@ -34,6 +34,7 @@ SALT_SIZE = nacl.pwhash.argon2id.SALTBYTES
 RECOVERY_PREFIX = "RK1"
 _CODE_PERSON = b"inspect-reporter"  # BLAKE2b personalisation: 16 bytes
 _CHECKSUM_SIZE = 4
+_MISREAD = str.maketrans("018", "OIB")
 
 
 class SealError(ValueError):
@@ -86,7 +87,8 @@ def encrypt(key: bytes, plaintext: bytes, label: bytes) -> bytes:
 def decrypt(key: bytes, ciphertext: bytes, label: bytes) -> bytes:
     try:
         return bytes(Aead(key).decrypt(ciphertext, label))
-    except (nacl.exceptions.CryptoError, nacl.exceptions.ValueError, TypeError) as exc:
+    except (nacl.exceptions.CryptoError, ValueError, TypeError) as exc:
+        # ValueError: cffi refuses a ciphertext shorter than its nonce and tag.
         raise SealError("cannot open a sealed value") from exc
 
 
@@ -183,7 +185,8 @@ def parse_recovery_key(text: str) -> bytes:
     cleaned = "".join(text.split()).replace("-", "").upper()
     if not cleaned.startswith(RECOVERY_PREFIX):
         raise SealError("not a recovery key (it starts with RK1-)")
-    body = cleaned[len(RECOVERY_PREFIX) :]
+    # Base32 has no 0, 1 or 8: read them as the letters they are taken for on paper.
+    body = cleaned[len(RECOVERY_PREFIX) :].translate(_MISREAD)
     try:
         raw = base64.b32decode(body + "=" * (-len(body) % 8))
     except (binascii.Error, ValueError) as exc:
