@@ -17,7 +17,7 @@ from inspect_app.sealing.models import KeyEnvelope, Purpose, RecoveryKey
 from tests.cases.conftest import new_report
 from tests.factories import PASSWORD
 from tests.helpers import log_in_fully, next_code
-from tests.sealing.conftest import NAME, PHONE, REASON
+from tests.sealing.conftest import NAME, PHONE
 
 
 def _holders(report, purpose: Purpose) -> set[int | str]:
