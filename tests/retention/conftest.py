@@ -1,0 +1,3 @@
+"""Retention tests use the case organisation."""
+
+from tests.cases.conftest import make_case, org  # noqa: F401
