@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from inspect_app.accounts.models import User
 from inspect_app.audit.models import AuditEvent
 from inspect_app.audit.services import verify_chain
 from inspect_app.bulkseed.generator import (
@@ -206,3 +207,31 @@ def test_command_seeds_then_has_nothing_to_add(app):
     assert again.exit_code == 0 and "nothing to add" in again.output
     other = runner.invoke(args=["seed-bulk", "--cases", "20", "--seed", "7"])
     assert other.exit_code != 0 and "--seed 42" in other.output
+
+
+def test_bulk_identities_are_sealed_to_the_lead_and_the_director(app_ctx):
+    """Named bulk reports carry sealed identities like real ones (one shared key pair
+    for all bulk officers, so seeding stays fast); nothing is in the clear."""
+    seed_bulk(60, seed=SEED, now=ANCHOR)
+    named = db.session.scalars(select(Report).where(Report.reporter_named)).all()
+    assert named and all(r.identity_sealed for r in named)
+    assert "Nguyễn Văn Bình" not in " ".join(r.identity_sealed for r in named)
+    report = named[0]
+    [sealed] = report.sealed_keys
+    holders = {e.user_id for e in sealed.envelopes}
+    lead_and_director = {
+        u.id
+        for u in db.session.scalars(
+            select(User).where(User.team_id == report.case.team_id, User.role == "team_lead")
+        )
+    } | {
+        u.id
+        for u in db.session.scalars(
+            select(User).where(
+                User.role == "director", User.office_id == report.case.team.office_id
+            )
+        )
+    }
+    assert lead_and_director <= holders
+    photos = db.session.scalars(select(Photo)).all()
+    assert photos and all(p.file_id and p.view_key_enc for p in photos)
