@@ -52,7 +52,10 @@ def test_a_recovery_key_survives_printing_and_catches_typos() -> None:
     assert crypto.parse_recovery_key(misread) == pair.private
     assert crypto.public_key_of(crypto.parse_recovery_key(text)) == pair.public
     body = text[4:]
-    swapped = "RK1-" + body[1] + body[0] + body[2:]
+    i = next(
+        i for i in range(len(body) - 1) if "-" not in body[i : i + 2] and body[i] != body[i + 1]
+    )
+    swapped = "RK1-" + body[:i] + body[i + 1] + body[i] + body[i + 2 :]
     for mistyped in (swapped, text[:-1], "RK2-" + body, text + "A"):
         with pytest.raises(crypto.SealError):
             crypto.parse_recovery_key(mistyped)
