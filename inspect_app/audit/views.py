@@ -48,8 +48,11 @@ def _start_of(day) -> datetime:
 @require_permission(Permission.VIEW_SECURITY_EVENTS)
 def security_events():
     form = SecurityFilterForm(request.args)
+    args = {k: v for k, v in request.args.items() if k != "before" and v}
     if request.args and not form.validate():
-        return render_template("audit/security.html", form=form, events=[], titles={}), 400
+        return render_template(
+            "audit/security.html", form=form, events=[], titles={}, args=args
+        ), 400
     wanted = SecurityFilter(
         group=form.group.data or "",
         person=form.person.data or "",
@@ -58,7 +61,6 @@ def security_events():
         before_seq=request.args.get("before", type=int),
     )
     events = list_events(current_user, wanted)
-    args = {k: v for k, v in request.args.items() if k != "before"}
     return render_template(
         "audit/security.html",
         form=form,
