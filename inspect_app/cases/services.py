@@ -212,7 +212,8 @@ def add_attachment(
 MIN_REASON_LENGTH = 10
 
 
-def _reveal_reason(reason: str) -> str:
+def stated_reason(reason: str) -> str:
+    """Why someone opens sealed data: required, recorded in the audit log."""
     text = normalize_text(reason)
     if len(text) < MIN_REASON_LENGTH:
         raise CaseInputError(
@@ -246,7 +247,7 @@ def reveal_reporter(
     and states why. An audit event either way."""
     if not user.can(Permission.REVEAL_REPORTER):
         raise NotEntitled(_l("You are not allowed to see reporter identity."))
-    reason = _reveal_reason(reason)
+    reason = stated_reason(reason)
     with recording_refusals(user, report, "identity.reveal"):
         reauthenticate(user, password, code, purpose="identity.reveal")
         revealed = reveal_identity(user, password, report)
@@ -273,7 +274,7 @@ def open_originals(
     (its originals can identify the photographer). Re-authenticated and audited."""
     if not can_open_originals(user, report):
         raise NotEntitled(_l("Only officers entitled to reveal the reporter may have these."))
-    reason = _reveal_reason(reason)
+    reason = stated_reason(reason)
     with recording_refusals(user, report, "evidence.download_original"):
         reauthenticate(user, password, code, purpose="evidence.download_original")
         keys = original_file_keys(user, password, report)

@@ -19,7 +19,7 @@ from inspect_app.cases.models import (
     ReportKind,
     ReportSource,
 )
-from inspect_app.cases.services import open_case, recording_refusals, route_team
+from inspect_app.cases.services import open_case, recording_refusals, route_team, stated_reason
 from inspect_app.crypto import decrypt_text, encrypt_text
 from inspect_app.dbtypes import utcnow
 from inspect_app.evidence.images import ProcessedPhoto
@@ -35,8 +35,6 @@ from inspect_app.sealing.services import (
     withdraw_contact,
 )
 from inspect_app.text import normalize_text
-
-MIN_REASON_LENGTH = 10
 
 
 class IntakeError(ValueError):
@@ -274,11 +272,7 @@ def reveal_complainant(
     audited — like an officer's reveal."""
     if report.kind != ReportKind.COMPLAINT.value or report.association_id != staff.association_id:
         raise IntakeError(_l("This complaint was not filed by your association."))
-    reason = normalize_text(reason)
-    if len(reason) < MIN_REASON_LENGTH:
-        raise IntakeError(
-            _l("Say why you need it (at least %(n)d characters).", n=MIN_REASON_LENGTH)
-        )
+    reason = stated_reason(reason)
     with recording_refusals(staff, report, "identity.reveal"):
         reauthenticate(staff, password, code, purpose="identity.reveal")
         revealed = reveal_identity(staff, password, report)
@@ -286,6 +280,6 @@ def reveal_complainant(
         actor=staff,
         action="identity.reveal",
         case=report.case,
-        data={"report": report.id, "reason": reason[:1000], "photo_facts": 0},
+        data={"report": report.id, "reason": reason, "photo_facts": 0},
     )
     return revealed.identity

@@ -26,6 +26,7 @@ from inspect_app.accounts.permissions import Permission, require_permission
 from inspect_app.accounts.services import AccountError
 from inspect_app.cases.access import id_in_range
 from inspect_app.cases.models import Category, IntakeChannel, LocationType, Report
+from inspect_app.cases.services import CaseInputError
 from inspect_app.crypto import decrypt_recent, encrypt_text
 from inspect_app.evidence.images import REASONS, PhotoRejected
 from inspect_app.evidence.services import (
@@ -336,9 +337,9 @@ def complainant_contact(report_id: int):
         db.session.commit()  # the refusal is recorded
         form.form_errors.append(str(exc))
         return _my_intake_page(failed=(report.id, form), status=exc.status_code)
-    except services.IntakeError as exc:
+    except (services.IntakeError, CaseInputError) as exc:
         db.session.rollback()
         form.form_errors.append(str(exc))
-        return _my_intake_page(failed=(report.id, form), status=403)
+        return _my_intake_page(failed=(report.id, form), status=400)
     db.session.commit()
     return _my_intake_page(revealed={report.id: identity or {}})

@@ -1,4 +1,4 @@
-"""Forms of the sealing package."""
+"""Forms of the sealing package: asking again for what proves it is the user."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from wtforms.validators import DataRequired, Length, Optional
 from inspect_app.core.forms import BaseForm
 
 
-class GrantForm(BaseForm):
+class ReauthForm(BaseForm):
+    """The password, and the two-step code where the user has one, before a key is
+    unlocked."""
+
     password = PasswordField(
         _l("Your password"),
         validators=[DataRequired(), Length(max=200)],
@@ -20,23 +23,16 @@ class GrantForm(BaseForm):
         validators=[Optional(), Length(max=20)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
+
+
+class GrantForm(ReauthForm):
     submit = SubmitField(_l("Give access (recorded)"))
 
 
-class UnsealForm(BaseForm):
-    """Re-authentication and a stated reason, before a sealed key is unlocked (a
+class UnsealForm(ReauthForm):
+    """Re-authentication and a stated reason, before sealed data is opened (a
     reporter's identity, original photos)."""
 
-    password = PasswordField(
-        _l("Your password"),
-        validators=[DataRequired(), Length(max=200)],
-        render_kw={"autocomplete": "current-password"},
-    )
-    code = StringField(
-        _l("Code from your authenticator app"),
-        validators=[Optional(), Length(max=20)],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
-    )
     reason = TextAreaField(
         _l("Why do you need it? (recorded in the audit log)"),
         validators=[DataRequired(), Length(max=1000)],

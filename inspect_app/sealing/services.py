@@ -615,18 +615,15 @@ def grant_access(
         raise SealingError(_l("Choose a colleague."))
     private = unlock_private_key(granter, password)
     copied = _copy_keys(held_by(granter), private, grantee, granter)
-    record_event(
-        actor=granter,
-        action="keys.grant",
-        data={
-            "subject": grantee.id,
-            "subject_email": grantee.email,
-            "keys": copied,
-            "via": "officer",
-        },
-        at=now,
-    )
+    _record_grant(granter, grantee, copied, now, via="officer")
     return copied
+
+
+def _record_grant(
+    actor: User | None, grantee: User, copied: int, now: datetime | None, **how: str
+) -> None:
+    data = {"subject": grantee.id, "subject_email": grantee.email, "keys": copied, **how}
+    record_event(actor=actor, action="keys.grant", data=data, at=now)
 
 
 def recovery_key_matching(private: bytes) -> RecoveryKey:
@@ -641,18 +638,7 @@ def grant_with_recovery(private: bytes, grantee: User, *, now: datetime | None =
     """Give a user the keys they are entitled to, with an office recovery key."""
     recovery = recovery_key_matching(private)
     copied = _copy_keys(held_by_recovery(recovery), private, grantee, None)
-    record_event(
-        actor=None,
-        action="keys.grant",
-        data={
-            "subject": grantee.id,
-            "subject_email": grantee.email,
-            "keys": copied,
-            "via": "recovery",
-            "recovery_key": recovery.fingerprint,
-        },
-        at=now,
-    )
+    _record_grant(None, grantee, copied, now, via="recovery", recovery_key=recovery.fingerprint)
     return copied
 
 

@@ -66,6 +66,8 @@ def test_the_association_calls_the_consumer_back_with_a_recorded_reveal(staff_cl
     report = db.session.scalar(select(Report))
     path = f"/intake/mine/{report.id}/contact"
 
+    terse = staff_client.post(path, data={"password": PASSWORD, "reason": "gọi"})
+    assert terse.status_code == 400 and "ít nhất 10 ký tự" in terse.get_data(as_text=True)
     wrong = staff_client.post(path, data={"password": "not my password", "reason": REASON})
     assert wrong.status_code == 400 and "Phạm Văn Dũng" not in wrong.get_data(as_text=True)
 
