@@ -28,6 +28,7 @@ from inspect_app.evidence.storage import Storage
 from inspect_app.extensions import db
 from inspect_app.geo.models import Province, Ward
 from inspect_app.intake.tracking import hash_code, new_tracking_code
+from inspect_app.notify.services import forget_reporter_address
 from inspect_app.sealing.services import (
     reporter_view,
     reveal_identity,
@@ -261,6 +262,7 @@ def personal_data_of(report: Report, tracking_code: str) -> PersonalData:
 def withdraw_consent(report: Report, tracking_code: str) -> None:
     """The reporter withdraws consent to being contacted; audited."""
     withdraw_contact(report, tracking_code)
+    forget_reporter_address(report.id)
     record_event(actor=None, action="identity.withdrawn", case=report.case, data={})
 
 

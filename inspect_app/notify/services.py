@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import batched
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -199,6 +199,14 @@ def queue_account_message(user: User, topic: str, email: Email, now: datetime) -
         user=user,
         now=now,
     )
+
+
+def forget_reporter_address(report_id: int) -> int:
+    """Delete every progress e-mail of a report, sent or not, with the address it
+    holds: the reporter withdrew it, or its retention ended."""
+    prefix = f"reporter:report={report_id}:"
+    statement = delete(OutboxMessage).where(OutboxMessage.key.startswith(prefix, autoescape=True))
+    return db.session.execute(statement).rowcount
 
 
 def queue_reporter_updates(case: Case, now: datetime) -> int:

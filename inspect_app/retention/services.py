@@ -25,6 +25,7 @@ from inspect_app.cases.workflow import CaseStatus
 from inspect_app.dbtypes import utcnow
 from inspect_app.evidence.models import Photo
 from inspect_app.extensions import db
+from inspect_app.notify.services import forget_reporter_address
 from inspect_app.retention.models import DEFAULT_MONTHS, LegalHold, RetentionRule
 from inspect_app.sealing.models import SealedKey
 from inspect_app.sealing.services import shred_report
@@ -152,6 +153,7 @@ def destroy_batch(reports: list[Report], result: RetentionResult, now: datetime)
     per_case: dict[int, dict] = {}
     for report in reports:
         what = shred_report(report, now=now)
+        what["progress_emails"] = forget_reporter_address(report.id)
         result.reports += 1
         result.add(what)
         entry = per_case.setdefault(report.case_id, {"reports": []})

@@ -13,8 +13,10 @@ from sqlalchemy import select
 
 from inspect_app.accounts.permissions import Role
 from inspect_app.audit.models import AuditEvent
+from inspect_app.cases import transitions
 from inspect_app.cases.models import Report
 from inspect_app.extensions import db
+from inspect_app.notify.models import OutboxMessage
 from inspect_app.sealing import services as sealing
 from tests import imaging
 from tests.factories import PASSWORD
@@ -96,8 +98,12 @@ def test_the_reporter_sees_what_the_report_holds_about_them(app, client, tip):
     assert client.post("/track/my-data", data={"code": "K7M2-9QXD-4HTR-B8NC"}).status_code == 404
 
 
-def test_withdrawing_destroys_the_contact_details_and_keeps_the_name(client, tip):
+def test_withdrawing_destroys_the_contact_details_and_keeps_the_name(client, tip, org, make_user):
+    lead = make_user(Role.TEAM_LEAD, team=org["ward_team"])
     code = _submit(client, _named(tip))
+    transitions.accept_case(lead, db.session.scalar(select(Report)).case)
+    db.session.commit()
+    assert len(db.session.scalars(select(OutboxMessage)).all()) == 1, "a progress e-mail"
 
     unconfirmed = client.post("/track/withdraw", data={"code": code})
     assert unconfirmed.status_code == 400
@@ -108,6 +114,7 @@ def test_withdrawing_destroys_the_contact_details_and_keeps_the_name(client, tip
     report = db.session.scalar(select(Report))
     assert report.contact_withdrawn_at is not None and report.progress_email_enc is None
     assert not report.wants_email_updates and report.reporter_named
+    assert db.session.scalars(select(OutboxMessage)).all() == [], "no e-mail keeps the address"
     mine = client.post("/track/my-data", data={"code": code}).get_data(as_text=True)
     assert NAME in mine and PHONE not in mine and EMAIL not in mine and ADDRESS not in mine
     [event] = db.session.scalars(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from inspect_app.audit.models import AuditEvent
 from inspect_app.cases.models import Case, ReportKind
@@ -15,6 +15,7 @@ from inspect_app.evidence.services import get_storage
 from inspect_app.evidence.storage import display_key, original_key
 from inspect_app.evidence.sweep import sweep_configured_storage
 from inspect_app.extensions import db
+from inspect_app.notify.models import OutboxMessage
 from inspect_app.retention import services as retention
 from inspect_app.scheduler.jobs import run_retention
 from inspect_app.sealing.models import KeyEnvelope, SealedKey
@@ -35,6 +36,11 @@ def _ended(case: Case, months_ago: int) -> Case:
     return db.session.get(Case, case.id)
 
 
+def _progress_emails() -> int:
+    query = select(func.count()).where(OutboxMessage.kind == "reporter")
+    return db.session.scalar(query)
+
+
 def _run(app, *args: str):
     result = app.test_cli_runner().invoke(
         args=["retention", "run", "--now", NOW.isoformat(), *args]
@@ -45,7 +51,9 @@ def _run(app, *args: str):
 
 
 def test_due_personal_data_is_destroyed_and_the_facts_stay(app, org, make_case):
-    case = _ended(make_case(S.CLOSED, named=True, photos=1), months_ago=61)  # denunciation
+    case = make_case(S.CLOSED, named=True, photos=1, email_updates=True)  # denunciation
+    case = _ended(case, months_ago=61)
+    assert _progress_emails() == 2  # accepted, resolved
     report = case.reports[0]
     photo = report.photos[0]
     assert report.identity_sealed and photo.original_key_sealed
@@ -68,8 +76,16 @@ def test_due_personal_data_is_destroyed_and_the_facts_stay(app, org, make_case):
     )
     assert event.case_id == case.id and event.actor_id is None
     assert event.data["reports"] == [
-        {"report": report.id, "identity": 1, "photo_facts": 0, "originals": 1, "keys": 2}
+        {
+            "report": report.id,
+            "identity": 1,
+            "photo_facts": 0,
+            "originals": 1,
+            "keys": 2,
+            "progress_emails": 2,
+        }
     ]
+    assert _progress_emails() == 0, "the address goes with the e-mails that held it"
     assert "of 0 reports" in _run(app), "once only"
 
     # The sweep then removes the undecryptable original; the copies stay for officers.
