@@ -348,18 +348,6 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     tell_user(user, "password_changed", by=user)
 
 
-def set_password(user: User, new_password: str) -> None:
-    """Set a password from the command line (`users set-password`): like a reset,
-    the user gets a fresh key pair and no access to earlier sealed data."""
-    check_password_strength(new_password)
-    drop_officer_key(user, actor=None)
-    user.password_hash = hash_password(new_password)
-    end_all_sessions(user)
-    if may_hold_keys(user):
-        create_officer_key(user, new_password)
-    _audit("account.password_set", None, user, via="command")
-
-
 # --- one-time password links ---------------------------------------------------------
 
 
