@@ -63,7 +63,12 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token
 
+    # Failed logins from one address (and failed two-step codes of one account)
+    # before it waits; from all addresses before the account accepts only addresses
+    # it logged in from before. Each wait doubles, up to the cap, and expires alone.
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_ACCOUNT_MAX_FAILURES = _env_int("LOGIN_ACCOUNT_MAX_FAILURES", 20)
+    LOGIN_BLOCK_MAX_MINUTES = _env_int("LOGIN_BLOCK_MAX_MINUTES", 60)
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     REPORT_RATE_LIMIT = os.environ.get("REPORT_RATE_LIMIT", "5 per minute; 30 per day")
     # Counts failed look-ups only.

@@ -27,9 +27,11 @@ from inspect_app.accounts.forms import (
 )
 from inspect_app.accounts.models import Association, Office, Team, User
 from inspect_app.accounts.permissions import Permission, require_permission
+from inspect_app.accounts.throttle import blocked_emails
 from inspect_app.accounts.views import bp
 from inspect_app.cases.models import ReportKind
 from inspect_app.core.settings import get_flag
+from inspect_app.dbtypes import utcnow
 from inspect_app.extensions import db
 from inspect_app.geo.models import Ward
 from inspect_app.retention.forms import RetentionRulesForm
@@ -69,7 +71,8 @@ def _get_or_404(model, ident: int):
 @require_permission(Permission.MANAGE_USERS)
 def admin_users():
     users = db.session.scalars(select(User).order_by(User.role, User.email)).all()
-    return render_template("accounts/admin_users.html", users=users)
+    blocked = blocked_emails([user.email for user in users], utcnow())
+    return render_template("accounts/admin_users.html", users=users, blocked=blocked)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -126,7 +129,11 @@ def admin_user_edit(user_id: int):
     status = 400 if form.errors or form.form_errors else 200
     return (
         render_template(
-            "accounts/admin_user_form.html", form=form, user=user, confirm_form=ConfirmForm()
+            "accounts/admin_user_form.html",
+            form=form,
+            user=user,
+            blocked=bool(blocked_emails([user.email], utcnow())),
+            confirm_form=ConfirmForm(),
         ),
         status,
     )

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from inspect_app.accounts import services
 from inspect_app.accounts.models import Team, User
 from inspect_app.accounts.permissions import Role
+from inspect_app.accounts.throttle import blocked_emails
+from inspect_app.dbtypes import utcnow
 from inspect_app.extensions import db
 
 users_cli = AppGroup("users", help="Staff accounts.")
@@ -43,8 +45,10 @@ def create_user_command(
 @users_cli.command("list")
 def list_users_command():
     """One user a line: e-mail, role, team, state."""
-    for user in db.session.scalars(select(User).order_by(User.email)):
-        state = "locked" if user.is_locked else ("active" if user.active else "inactive")
+    users = db.session.scalars(select(User).order_by(User.email)).all()
+    blocked = blocked_emails([u.email for u in users], utcnow())
+    for user in users:
+        state = "blocked" if user.email in blocked else ("active" if user.active else "inactive")
         team = user.team.code if user.team else "-"
         click.echo(f"{user.email}\t{user.role}\t{team}\t{state}")
 
@@ -52,7 +56,7 @@ def list_users_command():
 @users_cli.command("unlock")
 @click.option("--email", required=True)
 def unlock_user_command(email: str):
-    """Unlock an account locked after failed logins."""
+    """Lift the blocks failed logins put on an account (they also expire alone)."""
     user = services.find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"no user {email!r}")

@@ -109,8 +109,6 @@ class User(UserMixin, db.Model):
     # Bumped on logout, password change and deactivation: every cookie that carries
     # an older value stops working at once.
     session_version: Mapped[int] = mapped_column(Integer, default=0)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_secret_enc: Mapped[str | None] = mapped_column(Text)
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     # The last accepted TOTP time step: a code is never accepted twice.
@@ -142,10 +140,6 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
-
-    @property
-    def is_locked(self) -> bool:
-        return self.locked_at is not None
 
     def get_id(self) -> str:
         """Flask-Login identity: the id *and* the session version."""
@@ -199,3 +193,29 @@ class PasswordLink(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class LoginThrottle(db.Model):
+    """Failed attempts of one key (see accounts/throttle.py); only hashes are kept."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # For a per-address row, the key of its account: an unlock clears them all.
+    account_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginAddress(db.Model):
+    """An address (hashed) a user logged in from: it is not shut out by a lock that
+    failures from elsewhere put on the account."""
+
+    __tablename__ = "login_addresses"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    address_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_success_at: Mapped[datetime] = mapped_column(UTCDateTime)

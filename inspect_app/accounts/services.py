@@ -4,8 +4,8 @@ and the person whose account changed is told by e-mail."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import math
 import secrets
 import time
 from collections.abc import Iterable
@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from inspect_app.accounts import throttle
 from inspect_app.accounts.models import (
     UNUSABLE_PASSWORD_PREFIX,
     Association,
@@ -180,7 +181,6 @@ def create_user(
         office=office,
         association=association,
         session_version=0,
-        failed_logins=0,
         active=True,
         totp_enabled=False,
     )
@@ -236,9 +236,10 @@ def end_all_sessions(user: User) -> None:
 _UNKNOWN_USER_HASH: dict[tuple[int, int], str] = {}
 
 
-def _dummy_hash() -> str:
-    """A real hash of a random password, made once per cost setting, so an unknown
-    e-mail costs one verification like a known one."""
+def dummy_hash() -> str:
+    """A real hash of a random password, made once per process and cost setting, so
+    an unknown e-mail costs exactly one verification, like a known one (warmed when
+    the app starts: see `create_app`)."""
     cfg = current_app.config
     cost = (cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"])
     if cost not in _UNKNOWN_USER_HASH:
@@ -246,50 +247,80 @@ def _dummy_hash() -> str:
     return _UNKNOWN_USER_HASH[cost]
 
 
-def authenticate(email: str, password: str, *, ip: str | None = None) -> User:
-    """Check a password login. Counts failures and locks the account after too many.
+class Throttled(LoginFailed):
+    """Too many failures: wait. The same answer whether the e-mail has an account."""
 
-    Every failure gives the same message, so the form does not reveal which
-    e-mail addresses have accounts; a locked account says so only when the
-    password was right. Failures are audit events; a successful password check
-    also makes sure an officer has a key pair (their password is known only now).
+    def __init__(self, until: datetime, now: datetime) -> None:
+        minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+        super().__init__(_l("Too many failed attempts. Try again in %(n)d minutes.", n=minutes))
+
+
+def _verify_once(user: User | None, password: str) -> bool:
+    """One Argon2 verification whatever the case: against the user's hash, or a dummy
+    one for an unknown e-mail or an account waiting for its first password."""
+    usable = user is not None and user.has_usable_password
+    try:
+        matched = _hasher().verify(user.password_hash if usable else dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return matched and usable
+
+
+def _login_block(email: str, user: User | None, ip: str | None, now: datetime):
+    """When this attempt may be made, if not now: the address's own block, or the
+    account's — which an address the user logged in from before does not feel."""
+    until = throttle.blocked_until(throttle.pair_key(email, ip), now)
+    if until is not None:
+        return until
+    until = throttle.blocked_until(throttle.account_key(email), now)
+    if until is not None and user is not None and throttle.is_known_address(user.id, ip, now):
+        return None
+    return until
+
+
+def authenticate(
+    email: str, password: str, *, ip: str | None = None, now: datetime | None = None
+) -> User:
+    """Check a password login, one Argon2 verification on every path.
+
+    Every failure gives the same message, and the throttle counts per e-mail typed,
+    so the answers do not reveal which addresses have accounts. Failures are audit
+    events; a successful password check also makes sure an officer has a key pair
+    (their password is known only now).
     """
+    now = now or utcnow()
     user = find_user_by_email(email)
-    hasher = _hasher()
-    if user is None:
-        with contextlib.suppress(VerificationError):
-            hasher.verify(_dummy_hash(), password)
-        record_event(
-            actor=None, action="account.login_failed", data={"reason": "unknown", "ip": ip}
-        )
+    matched = _verify_once(user, password)
+    until = _login_block(email, user, ip, now)
+    if until is not None:
+        _audit("account.login_failed", None, user, reason="throttled", ip=ip)
+        raise Throttled(until, now)
+    if not matched:
+        _record_login_failure(email, user, ip, now)
         raise LoginFailed(_l("Wrong e-mail address or password."))
-    if not _password_matches(user, password):
-        _record_failure(user, ip, "password")
-        raise LoginFailed(_l("Wrong e-mail address or password."))
-    if user.is_locked:
-        _audit("account.login_failed", None, user, reason="locked", ip=ip)
-        raise LoginFailed(
-            _l("This account is locked after too many failed logins. Ask an administrator.")
-        )
     if not user.active:
         _audit("account.login_failed", None, user, reason="inactive", ip=ip)
         raise LoginFailed(_l("This account has been deactivated."))
-    if hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    db.session.flush()
+    throttle.clear(throttle.pair_key(email, ip), throttle.account_key(email))
+    throttle.remember_address(user.id, ip, now)
     ensure_officer_key(user, password)
     return user
 
 
-def _record_failure(user: User, ip: str | None, reason: str) -> None:
-    user.failed_logins = (user.failed_logins or 0) + 1
+def _record_login_failure(email: str, user: User | None, ip: str | None, now: datetime) -> None:
+    cfg = current_app.config
+    account = throttle.account_key(email)
+    reason = "unknown" if user is None else "password"
     _audit("account.login_failed", None, user, reason=reason, ip=ip)
-    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"] and not user.is_locked:
-        user.locked_at = utcnow()
-        _audit("account.locked", None, user, failures=user.failed_logins)
-        tell_user(user, "locked", by=None)
-    db.session.flush()
+    throttle.record_failure(
+        throttle.pair_key(email, ip), now, cfg["LOGIN_MAX_FAILURES"], account=account
+    )
+    blocked = throttle.record_failure(account, now, cfg["LOGIN_ACCOUNT_MAX_FAILURES"])
+    if blocked is not None and user is not None:
+        _audit("account.locked", None, user, until=blocked.isoformat())
+        tell_user(user, "locked", by=None, now=now)
 
 
 def record_second_factor_failure(user: User, ip: str | None) -> None:
@@ -302,21 +333,33 @@ def record_login(user: User, *, ip: str | None = None, method: str = "password")
     _audit("account.login", user, ip=ip, method=method)
 
 
+def _reauth_key(user: User) -> str:
+    return throttle.account_key(f"reauth:{user.id}")
+
+
 def reauthenticate(user: User, password: str, code: str | None, *, purpose: str) -> None:
     """Ask again for what proves it is this user, before an action that needs it: the
-    password and, where enrolled, a two-step code. A failure counts like a failed
-    login and is audited (the caller commits it)."""
-    ok = _password_matches(user, password)
-    if ok and user.totp_enabled:
-        ok = verify_second_factor(user, code or "")
-    if not ok:
-        _record_failure(user, None, f"reauth:{purpose}")
+    password and, where enrolled, a two-step code. Failures are throttled like
+    logins and audited (the caller commits them)."""
+    now = utcnow()
+    key = _reauth_key(user)
+    matched = _verify_once(user, password)
+    until = throttle.blocked_until(key, now)
+    if until is not None:
+        raise Throttled(until, now)
+    if matched and user.totp_enabled:
+        matched = verify_second_factor(user, code or "")
+    if not matched:
+        _audit("account.reauth_failed", user, user, purpose=purpose)
+        throttle.record_failure(key, now, current_app.config["LOGIN_MAX_FAILURES"])
         raise AccountError(_l("The password or the two-step code is wrong."))
+    throttle.clear(key)
 
 
 def unlock_user(user: User, *, actor: User | None = None) -> None:
-    user.locked_at = None
-    user.failed_logins = 0
+    """Lift the blocks failed attempts put on an account (they also expire alone)."""
+    throttle.clear_account(user.email, user.id)
+    throttle.clear(_reauth_key(user))
     db.session.flush()
     _audit("account.unlocked", actor, user)
     tell_user(user, "unlocked", by=actor)
@@ -338,7 +381,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     """The user changes their own password: their key pair stays theirs (locked
     anew), every other session ends."""
     if not _password_matches(user, current_password):
-        _record_failure(user, None, "password_change")
+        _audit("account.reauth_failed", user, user, purpose="password_change")
         raise AccountError(_l("The current password is wrong."))
     check_password_strength(new_password)
     relock_officer_key(user, current_password, new_password)
@@ -416,7 +459,7 @@ def set_password_by_link(
     link.used_at = now
     drop_officer_key(user, actor=user)
     user.password_hash = hash_password(new_password)
-    user.failed_logins, user.locked_at = 0, None
+    throttle.clear_account(user.email, user.id)
     end_all_sessions(user)
     if may_hold_keys(user):
         create_officer_key(user, new_password, now=now)
@@ -502,12 +545,21 @@ def confirm_totp_enrolment(user: User, code: str, at: float | None = None) -> li
 
 
 def verify_second_factor(user: User, code: str, at: float | None = None) -> bool:
-    """A TOTP code or an unused recovery code; either works once."""
+    """A TOTP code or an unused recovery code; either works once. Failures are
+    counted per account, whatever the address or the half-finished login they come
+    from: past LOGIN_MAX_FAILURES the account waits (Throttled), growing delays."""
     if not user.totp_enabled:
         return False
-    if _accept_totp_code(user, code, at):
+    now = utcnow()
+    key = throttle.second_factor_key(user.id)
+    until = throttle.blocked_until(key, now)
+    if until is not None:
+        raise Throttled(until, now)
+    if _accept_totp_code(user, code, at) or _use_recovery_code(user, code):
+        throttle.clear(key)
         return True
-    return _use_recovery_code(user, code)
+    throttle.record_failure(key, now, current_app.config["LOGIN_MAX_FAILURES"])
+    return False
 
 
 def _clear_totp(user: User) -> None:

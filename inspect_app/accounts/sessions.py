@@ -15,7 +15,7 @@ from flask import Flask, current_app, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from inspect_app.accounts.models import User
-from inspect_app.accounts.services import end_all_sessions, record_login
+from inspect_app.accounts.services import dummy_hash, end_all_sessions, record_login
 from inspect_app.extensions import db, login_manager
 
 PENDING_KEY = "pending_login"
@@ -110,3 +110,6 @@ def _enforce_second_factor():
 def init_sessions(app: Flask) -> None:
     app.before_request(_enforce_session_limits)
     app.before_request(_enforce_second_factor)
+    with app.app_context():
+        # Made now, so the first login of an unknown e-mail costs one hash like any.
+        dummy_hash()

@@ -77,7 +77,8 @@ def login():
         except services.LoginFailed as exc:
             db.session.commit()  # keep the failure count
             form.form_errors.append(str(exc))
-            return render_template("accounts/login.html", form=form), 401
+            status = 429 if isinstance(exc, services.Throttled) else 401
+            return render_template("accounts/login.html", form=form), status
         if user.totp_enabled:
             set_pending_login(user, "totp")
             db.session.commit()
@@ -98,8 +99,13 @@ def second_factor():
         return redirect(url_for(".login"))
     form = SecondFactorForm()
     if form.validate_on_submit():
-        if services.verify_second_factor(user, form.code.data):
-            return _finish_login(user, "second_factor")
+        try:
+            if services.verify_second_factor(user, form.code.data):
+                return _finish_login(user, "second_factor")
+        except services.Throttled as exc:
+            db.session.commit()
+            form.code.errors = [str(exc)]
+            return render_template("accounts/second_factor.html", form=form), 429
         services.record_second_factor_failure(user, request.remote_addr)
         db.session.commit()
         form.code.errors = [_("That code is not valid or was already used.")]

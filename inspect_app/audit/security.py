@@ -21,6 +21,7 @@ SECURITY_TITLES = {
     "account.login": _l("Logged in"),
     "account.login_failed": _l("Failed login"),
     "account.locked": _l("Account locked"),
+    "account.reauth_failed": _l("Wrong password or code when asked again"),
     "account.unlocked": _l("Account unlocked"),
     "account.created": _l("Account created"),
     "account.updated": _l("Role, team or office changed"),
@@ -61,7 +62,13 @@ def _starting(*prefixes: str) -> tuple[str, ...]:
 
 
 GROUPS = {
-    "logins": ("account.login", "account.login_failed", "account.locked", "account.unlocked"),
+    "logins": (
+        "account.login",
+        "account.login_failed",
+        "account.locked",
+        "account.unlocked",
+        "account.reauth_failed",
+    ),
     "accounts": _starting("account.", "team.", "settings."),
     "keys": _starting("keys."),
     "identity": _starting("identity.", "evidence.", "retention.", "case.legal_hold"),

@@ -116,7 +116,6 @@ class _Accounts:
                 role=role.value,
                 active=True,
                 session_version=0,
-                failed_logins=0,
                 totp_enabled=False,
                 **placement,
             )

@@ -1,10 +1,7 @@
-"""Password login, failures, lockout and unlock."""
+"""Password login and failures (throttling: tests/accounts/test_throttle.py)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from inspect_app.accounts.models import User
 from inspect_app.accounts.permissions import Role
 from inspect_app.extensions import db
 from tests.helpers import login
@@ -42,25 +39,6 @@ def test_unknown_email_gets_the_same_message(client, app_ctx):
     assert "Sai địa chỉ e-mail hoặc mật khẩu" in response.get_data(as_text=True)
 
 
-def test_account_locks_after_repeated_failures_and_admin_unlocks(client, app, make_user):
-    user = make_user(Role.INSPECTOR)
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        assert login(client, user, password="wrong password").status_code == 401
-    response = login(client, user)
-    assert response.status_code == 401
-    assert "bị khóa" in response.get_data(as_text=True)
-
-    locked = db.session.scalar(select(User).where(User.id == user.id))
-    assert locked.locked_at is not None
-
-    admin = make_user(Role.ADMIN)
-    admin_client = app.test_client()
-    _login_admin_with_totp(admin_client, admin)
-    response = admin_client.post(f"/admin/users/{user.id}/unlock")
-    assert response.status_code == 302
-    assert login(client, user).status_code == 302
-
-
 def test_deactivated_user_cannot_log_in(client, make_user):
     user = make_user(Role.INSPECTOR)
     user.active = False
@@ -92,13 +70,3 @@ def test_login_form_needs_csrf_token_when_csrf_is_on(app, client, make_user):
         assert client.get("/account").status_code == 302
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
-
-
-def _login_admin_with_totp(client, admin):
-    from tests.helpers import current_code, totp_secret_from_page
-
-    assert login(client, admin).headers["Location"] == "/login/enrol"
-    secret = totp_secret_from_page(client.get("/login/enrol").get_data(as_text=True))
-    response = client.post("/login/enrol", data={"code": current_code(secret)})
-    assert response.status_code == 200
-    return secret

@@ -52,11 +52,14 @@ def test_logins_and_failures_are_recorded_without_what_was_typed(app, make_user)
 
 def test_a_lockout_is_recorded_and_the_owner_told(app, make_user):
     user = make_user(Role.INSPECTOR)
-    client = app.test_client()
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        login(client, user, "wrong password")
+    for n in range(app.config["LOGIN_ACCOUNT_MAX_FAILURES"]):
+        app.test_client().post(
+            "/login",
+            data={"email": user.email, "password": "wrong password"},
+            environ_base={"REMOTE_ADDR": f"198.51.100.{n}"},
+        )
     [locked] = _events("account.locked")
-    assert locked.data["subject"] == user.id
+    assert locked.data["subject"] == user.id and locked.data["until"]
     assert any("khóa" in subject for subject in _notices(user))
 
 

@@ -113,8 +113,8 @@ def test_a_wrong_password_reveals_nothing_and_is_recorded(app, office, denunciat
     assert refused.status_code == 400 and PHONE not in refused.get_data(as_text=True)
     [event] = _events("identity.reveal_refused")
     assert event.actor_id == office.lead.id and event.data["why"] == "reauthentication"
-    db.session.refresh(office.lead)
-    assert office.lead.failed_logins == 1
+    [failed] = _events("account.reauth_failed")
+    assert failed.actor_id == office.lead.id and failed.data["purpose"] == "identity.reveal"
 
 
 def test_an_admin_never_chooses_a_password(app, office):
