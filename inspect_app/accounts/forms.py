@@ -113,6 +113,22 @@ class SettingsForm(BaseForm):
     submit = SubmitField(_l("Save"))
 
 
+class ReauthForm(BaseForm):
+    """The password, and the two-step code where the user has one, before a key is
+    unlocked."""
+
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[Optional(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
 class ConfirmForm(BaseForm):
     """An empty form: a POST button protected by the CSRF token."""
 

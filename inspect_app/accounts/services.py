@@ -18,6 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from zxcvbn import zxcvbn
 
 from inspect_app.accounts import throttle
 from inspect_app.accounts.models import (
@@ -49,6 +50,7 @@ from inspect_app.sealing.services import (
     relock_officer_key,
     revoke_unentitled,
 )
+from inspect_app.text import fold
 
 MIN_PASSWORD_LENGTH = 10
 RECOVERY_CODE_COUNT = 10
@@ -96,11 +98,36 @@ def _password_matches(user: User, password: str) -> bool:
         return False
 
 
-def check_password_strength(password: str) -> None:
+MIN_PASSWORD_SCORE = 3  # zxcvbn: "safely unguessable"
+
+
+def check_password_strength(password: str, *, email: str = "", name: str = "") -> None:
+    """Long enough, not built on the user's own name or e-mail, and not a common or
+    breached password or a simple pattern (zxcvbn's dictionaries and estimator)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
             _l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
         )
+    compact = _compact(password)
+    local = email.split("@", 1)[0]
+    whole = {part for part in (_compact(local), _compact(name)) if len(part) >= 4}
+    if any(part in compact for part in whole):
+        raise AccountError(_l("The password must not contain your name or e-mail address."))
+    # Single syllables of a Vietnamese name ("lan", "tran") are everyday words: they
+    # only weigh in zxcvbn's estimate, as dictionary words of the user's own.
+    personal = [*whole, *fold(name).split(), *local.replace("_", ".").split(".")]
+    if zxcvbn(password[:100], user_inputs=personal)["score"] < MIN_PASSWORD_SCORE:
+        raise AccountError(
+            _l(
+                "This password is too easy to guess: it is a common password or a simple "
+                "pattern. A few unrelated words make a strong one."
+            )
+        )
+
+
+def _compact(text: str) -> str:
+    """Accent-folded, lower case, letters and digits only: "Trần.Lan" → "tranlan"."""
+    return "".join(ch for ch in fold(text) if ch.isalnum())
 
 
 def normalize_email(email: str) -> str:
@@ -168,7 +195,7 @@ def create_user(
     if find_user_by_email(email):
         raise AccountError(_l("A user with this e-mail address already exists."))
     if password is not None:
-        check_password_strength(password)
+        check_password_strength(password, email=email, name=full_name)
     _check_role_placement(role, team, office, association)
     if role is Role.DIRECTOR and office is None and team is not None:
         office, team = team.office, None
@@ -383,7 +410,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if not _password_matches(user, current_password):
         _audit("account.reauth_failed", user, user, purpose="password_change")
         raise AccountError(_l("The current password is wrong."))
-    check_password_strength(new_password)
+    check_password_strength(new_password, email=user.email, name=user.full_name)
     relock_officer_key(user, current_password, new_password)
     user.password_hash = hash_password(new_password)
     end_all_sessions(user)
@@ -455,7 +482,7 @@ def set_password_by_link(
     before until it is granted), the account unlocked, every session ended."""
     now = now or utcnow()
     user = link.user
-    check_password_strength(new_password)
+    check_password_strength(new_password, email=user.email, name=user.full_name)
     link.used_at = now
     drop_officer_key(user, actor=user)
     user.password_hash = hash_password(new_password)

@@ -27,6 +27,7 @@ from inspect_app.accounts.forms import (
     LoginForm,
     NewPasswordForm,
     PasswordChangeForm,
+    ReauthForm,
     SecondFactorForm,
     TotpEnrolForm,
 )
@@ -172,11 +173,7 @@ def logout():
 @bp.route("/account")
 @login_required
 def account():
-    return render_template(
-        "accounts/account.html",
-        confirm_form=ConfirmForm(),
-        totp_required=services.totp_required(current_user),
-    )
+    return _account_page()
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -237,26 +234,57 @@ def enrol_totp():
     return render_template("accounts/recovery_codes.html", codes=codes)
 
 
+def _account_page(forms: dict | None = None, status: int = 200):
+    forms = forms or {}
+    return (
+        render_template(
+            "accounts/account.html",
+            confirm_form=ConfirmForm(),
+            totp_required=services.totp_required(current_user),
+            disable_form=forms.get("disable") or ReauthForm(formdata=None, prefix="disable"),
+            codes_form=forms.get("codes") or ReauthForm(formdata=None, prefix="codes"),
+        ),
+        status,
+    )
+
+
+def _reauthenticated(form: ReauthForm, purpose: str) -> bool:
+    """The password (and code) asked again; a failure is kept on the form, counted
+    and recorded."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        services.reauthenticate(current_user, form.password.data, form.code.data, purpose=purpose)
+    except services.AccountError as exc:
+        db.session.commit()
+        form.password.errors = [str(exc)]
+        return False
+    return True
+
+
 @bp.route("/account/2fa/disable", methods=["POST"])
 @login_required
 def disable_totp():
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        if services.totp_required(current_user):
-            flash(_("Two-step verification is mandatory for your account."), "error")
-        else:
-            services.disable_totp(current_user)
-            db.session.commit()
-            flash(_("Two-step verification is off."), "info")
+    if services.totp_required(current_user):
+        flash(_("Two-step verification is mandatory for your account."), "error")
+        return redirect(url_for(".account"))
+    form = ReauthForm(prefix="disable")
+    if not _reauthenticated(form, "totp_disable"):
+        return _account_page({"disable": form}, 400)
+    services.disable_totp(current_user)
+    db.session.commit()
+    flash(_("Two-step verification is off."), "info")
     return redirect(url_for(".account"))
 
 
 @bp.route("/account/recovery-codes", methods=["POST"])
 @login_required
 def new_recovery_codes():
-    form = ConfirmForm()
-    if not form.validate_on_submit() or not current_user.totp_enabled:
+    if not current_user.totp_enabled:
         return redirect(url_for(".account"))
+    form = ReauthForm(prefix="codes")
+    if not _reauthenticated(form, "recovery_codes"):
+        return _account_page({"codes": form}, 400)
     codes = services.regenerate_recovery_codes(current_user)
     db.session.commit()
     return render_template("accounts/recovery_codes.html", codes=codes)

@@ -3,26 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
-from inspect_app.core.forms import BaseForm
-
-
-class ReauthForm(BaseForm):
-    """The password, and the two-step code where the user has one, before a key is
-    unlocked."""
-
-    password = PasswordField(
-        _l("Your password"),
-        validators=[DataRequired(), Length(max=200)],
-        render_kw={"autocomplete": "current-password"},
-    )
-    code = StringField(
-        _l("Code from your authenticator app"),
-        validators=[Optional(), Length(max=20)],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
-    )
+from inspect_app.accounts.forms import ReauthForm
 
 
 class GrantForm(ReauthForm):

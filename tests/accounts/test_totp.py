@@ -11,7 +11,8 @@ from inspect_app.accounts import services
 from inspect_app.accounts.permissions import Role
 from inspect_app.core.settings import REQUIRE_TOTP_FOR_ALL_STAFF, set_flag
 from inspect_app.extensions import db
-from tests.helpers import current_code, login, totp_secret_from_page
+from tests.factories import PASSWORD
+from tests.helpers import current_code, login, next_code, totp_secret_from_page
 
 
 def _enrol_optional(client, user) -> tuple[str, list[str]]:
@@ -108,3 +109,45 @@ def test_totp_secret_is_encrypted_at_rest(client, make_user):
     db.session.refresh(user)
     assert secret not in (user.totp_secret_enc or "")
     assert services.totp_secret(user) == secret
+
+
+def _back_in(client, user, recovery_code: str) -> None:
+    login(client, user)
+    assert client.post("/login/verify", data={"code": recovery_code}).status_code == 302
+
+
+def test_turning_two_step_off_asks_for_the_password_and_a_code(client, make_user):
+    user = make_user(Role.INSPECTOR)
+    secret, codes = _enrol_optional(client, user)
+    _back_in(client, user, codes[0])
+    refused = client.post("/account/2fa/disable", data={"disable-password": PASSWORD})
+    assert refused.status_code == 400
+    db.session.refresh(user)
+    assert user.totp_enabled, "a stolen session alone cannot turn it off"
+    wrong = client.post(
+        "/account/2fa/disable",
+        data={"disable-password": "not mine", "disable-code": next_code(secret)},
+    )
+    assert wrong.status_code == 400
+    done = client.post(
+        "/account/2fa/disable",
+        data={"disable-password": PASSWORD, "disable-code": next_code(secret)},
+    )
+    assert done.status_code == 302
+    db.session.refresh(user)
+    assert not user.totp_enabled
+
+
+def test_new_recovery_codes_ask_for_the_password_and_a_code(client, make_user):
+    user = make_user(Role.INSPECTOR)
+    secret, codes = _enrol_optional(client, user)
+    _back_in(client, user, codes[0])
+    assert client.post("/account/recovery-codes", data={}).status_code == 400
+    response = client.post(
+        "/account/recovery-codes",
+        data={"codes-password": PASSWORD, "codes-code": next_code(secret)},
+    )
+    assert response.status_code == 200 and 'data-testid="recovery-codes"' in response.get_data(
+        as_text=True
+    )
+    assert codes[1] not in response.get_data(as_text=True), "the old codes are replaced"
