@@ -151,11 +151,11 @@ def main() -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=("queues", "case", "stats", "tick", "tips"),
+        choices=("queues", "case", "stats", "tick", "tips", "login"),
         help="run only these parts (repeatable); results go to bench/results/partial-<date>.json",
     )
     args = parser.parse_args()
-    parts = set(args.only or ("queues", "case", "stats", "tick", "tips"))
+    parts = set(args.only or ("queues", "case", "stats", "tick", "tips", "login"))
     if args.skip_tips:
         parts.discard("tips")
 
@@ -164,6 +164,10 @@ def main() -> int:
     started = datetime.now(UTC)
     bench = ops.Bench(args.database_url, args.iterations, args.budget)
     results = bench.query_operations(parts)
+    if "login" in parts:
+        from bench import login
+
+        results += login.run(bench)
     if "tips" in parts:
         from bench import tips
 
