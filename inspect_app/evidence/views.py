@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort
 from flask_login import current_user
 
 from inspect_app.accounts.permissions import Permission, require_permission
-from inspect_app.cases.access import can_see_case, id_in_range
+from inspect_app.cases.access import can_see_case
 from inspect_app.cases.services import record_original_download
 from inspect_app.evidence.models import Photo
 from inspect_app.evidence.services import get_storage
@@ -19,7 +19,7 @@ _VARIANTS = {"display": display_key, "thumb": thumb_key}
 
 
 def _photo_in_reach(photo_id: int) -> Photo:
-    photo = db.session.get(Photo, photo_id) if id_in_range(photo_id) else None
+    photo = db.session.get(Photo, photo_id)
     if photo is None or not can_see_case(current_user, photo.report.case):
         abort(404)
     return photo
@@ -33,7 +33,7 @@ def private_response(data: bytes, mimetype: str) -> Response:
     return response
 
 
-@bp.route("/evidence/photos/<int:photo_id>/<any(display,thumb):variant>.jpg")
+@bp.route("/evidence/photos/<id:photo_id>/<any(display,thumb):variant>.jpg")
 @require_permission(Permission.VIEW_CASES)
 def photo(photo_id: int, variant: str):
     """A re-encoded derivative: no EXIF, no GPS, nothing appended."""
@@ -45,7 +45,7 @@ def photo(photo_id: int, variant: str):
     return private_response(data, "image/jpeg")
 
 
-@bp.route("/evidence/photos/<int:photo_id>/original")
+@bp.route("/evidence/photos/<id:photo_id>/original")
 @require_permission(Permission.DOWNLOAD_ORIGINALS)
 def original(photo_id: int):
     """The original bytes, as evidence (a download, never rendered inline)."""

@@ -23,6 +23,7 @@ from inspect_app.audit.models import HEAD_ID, AuditHead
 from inspect_app.audit.services import record_event
 from inspect_app.cases.deadlines import local_day
 from inspect_app.cases.models import Category, Outcome, ReportKind, ReportSource
+from inspect_app.core.bounds import DATE_LIMITS, date_in_range
 from inspect_app.core.settings import NAME_CONFIRMED_SELLERS, get_flag
 from inspect_app.extensions import db
 from inspect_app.geo.models import Province, Ward
@@ -73,6 +74,8 @@ def _clean_title(title: str) -> str:
 
 
 def _check_period(period: Period) -> None:
+    if not (date_in_range(period.start) and date_in_range(period.end)):
+        raise StatsError(_l("The period must lie between %(min)s and %(max)s.", **DATE_LIMITS))
     if period.end < period.start:
         raise StatsError(_l("The period ends before it starts."))
     if len(period.months()) > MAX_MONTHS:
