@@ -31,14 +31,15 @@ def date_in_range(day: date) -> bool:
 
 def digits_up_to(limit: int) -> str:
     """A regular expression matching exactly the numbers 1 … `limit` written without
-    leading zeros: shorter numbers, then the same length digit by digit."""
+    leading zeros (ASCII digits only): shorter numbers, then the same length digit by
+    digit."""
     text = str(limit)
-    parts = [rf"[1-9]\d{{0,{len(text) - 2}}}"] if len(text) > 1 else []
+    parts = [f"[1-9][0-9]{{0,{len(text) - 2}}}"] if len(text) > 1 else []
     for i, digit in enumerate(text):
         low, rest = (1 if i == 0 else 0), len(text) - i - 1
         if int(digit) > low:
             parts.append(
-                text[:i] + f"[{low}-{int(digit) - 1}]" + (rf"\d{{{rest}}}" if rest else "")
+                text[:i] + f"[{low}-{int(digit) - 1}]" + (f"[0-9]{{{rest}}}" if rest else "")
             )
     parts.append(text)
     return "(?:" + "|".join(parts) + ")"

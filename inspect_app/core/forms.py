@@ -79,7 +79,8 @@ class BaseForm(FlaskForm):
 def coerce_id(value) -> int:
     """A select's id: raises ValueError ("could not coerce") unless 1 … 2**31 - 1."""
     text = str(value).strip()
-    if not text.isdigit() or len(text) > MAX_ID_DIGITS or not id_in_range(int(text)):
+    digits = text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS
+    if not digits or not id_in_range(int(text)):
         raise ValueError(f"not an id: {text[:20]!r}")
     return int(text)
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select
 
 from inspect_app.cases.models import Category, Report
 from inspect_app.cases.queue import InvalidCursor, decode_cursor
+from inspect_app.core.bounds import MAX_ID, digits_up_to
+from inspect_app.core.forms import coerce_id, coerce_optional_id
 from inspect_app.extensions import db
 from inspect_app.reviews.models import AuditReview
 from inspect_app.stats.models import StatsReport
@@ -172,3 +175,19 @@ def test_a_queue_cursor_out_of_range_is_400(app, org, sort, key):
     response = client.get("/cases", query_string={"sort": sort, "after": cursor})
     assert response.status_code == 400
     assert "Yêu cầu không hợp lệ" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("limit", [1, 9, 10, 99, 101, 2024, MAX_ID])
+def test_the_id_pattern_matches_exactly_one_to_the_limit(limit):
+    pattern = re.compile(digits_up_to(limit))
+    numbers = {*range(0, 3000), limit - 1, limit, limit + 1, 10 * limit, 2**32, 10**10 - 1}
+    for n in numbers:
+        assert bool(pattern.fullmatch(str(n))) == (1 <= n <= limit), n
+    assert not pattern.fullmatch("01") and not pattern.fullmatch("1٣")
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "2147483648", "1٣", "²", " ", "1.0", "9" * 5000])
+def test_form_ids_out_of_range_cannot_be_coerced(value):
+    with pytest.raises(ValueError):
+        coerce_id(value)
+    assert coerce_id("2147483647") == MAX_ID and coerce_optional_id("") is None
