@@ -32,6 +32,7 @@ from inspect_app.deadlines.calendar import load_calendar
 from inspect_app.extensions import db
 from inspect_app.geo.models import Province
 from inspect_app.stats import exports, services
+from inspect_app.stats.access import may_manage, owner_of
 from inspect_app.stats.dashboard import OPEN, build_dashboard
 from inspect_app.stats.forms import BuildForm, CorrectionForm, DraftForm, PublishForm
 from inspect_app.stats.models import StatsReport
@@ -57,6 +58,14 @@ EXPORT_TYPES = {
 def _report_or_404(report_id: int) -> StatsReport:
     report = db.session.get(StatsReport, report_id)
     if report is None:
+        abort(404)
+    return report
+
+
+def _managed_or_404(report_id: int) -> StatsReport:
+    """A report of the user's association or office; others' drafts do not exist."""
+    report = _report_or_404(report_id)
+    if not may_manage(current_user, report):
         abort(404)
     return report
 
@@ -110,6 +119,7 @@ def report(report_id: int):
         successor=successor if published else None,
         correction_draft=successor if successor and not published else None,
         correction_form=CorrectionForm(),
+        can_correct=current_user.is_authenticated and may_manage(current_user, report),
         **_body(data),
     )
 
@@ -138,10 +148,14 @@ def schema():
 
 
 def _province_choices(form: BuildForm) -> None:
-    provinces = db.session.scalars(select(Province).where(Province.active).order_by(Province.name))
-    form.province.choices = [SelectChoice("", _("All provinces"))] + [
-        SelectChoice(p.code, p.name) for p in provinces
-    ]
+    """The scopes the user may build: their province, or any for a national association."""
+    owner = owner_of(current_user)
+    query = select(Province).where(Province.active).order_by(Province.name)
+    if owner is None or owner.province_code is not None:
+        query = query.where(Province.code == (owner.province_code if owner else None))
+    provinces = [SelectChoice(p.code, p.name) for p in db.session.scalars(query)]
+    national = owner is not None and owner.province_code is None
+    form.province.choices = ([SelectChoice("", _("All provinces"))] if national else []) + provinces
 
 
 def _default_period(form: BuildForm, today: date) -> None:
@@ -155,7 +169,7 @@ def _default_period(form: BuildForm, today: date) -> None:
 @bp.route("/stats/drafts")
 @require_permission(Permission.BUILD_STATISTICS)
 def drafts():
-    return render_template("stats/drafts.html", drafts=services.draft_reports())
+    return render_template("stats/drafts.html", drafts=services.draft_reports(current_user))
 
 
 @bp.route("/stats/drafts/new", methods=["GET", "POST"])
@@ -195,7 +209,7 @@ def _draft_page(report: StatsReport, form: DraftForm | None = None, status: int 
 @bp.route("/stats/drafts/<id:report_id>")
 @require_permission(Permission.BUILD_STATISTICS)
 def draft(report_id: int):
-    report = _report_or_404(report_id)
+    report = _managed_or_404(report_id)
     if report.is_published:
         return redirect(url_for(".report", report_id=report.id))
     return _draft_page(report)
@@ -204,7 +218,7 @@ def draft(report_id: int):
 @bp.route("/stats/drafts/<id:report_id>", methods=["POST"])
 @require_permission(Permission.BUILD_STATISTICS)
 def save_draft(report_id: int):
-    report = _report_or_404(report_id)
+    report = _managed_or_404(report_id)
     if report.is_published:
         return _conflict(report)
     form = DraftForm()
@@ -222,6 +236,8 @@ def save_draft(report_id: int):
 
 def _refused(report: StatsReport, exc: services.StatsError):
     """Back to the page the request came from, with the reason."""
+    if isinstance(exc, services.StatsNotAllowed):
+        abort(403)
     if isinstance(exc, services.ReportFrozen):
         return _conflict(report, str(exc))
     flash(str(exc), "error")
@@ -232,7 +248,7 @@ def _refused(report: StatsReport, exc: services.StatsError):
 @bp.route("/stats/drafts/<id:report_id>/publish", methods=["POST"])
 @require_permission(Permission.PUBLISH_STATISTICS)
 def publish(report_id: int):
-    report = _report_or_404(report_id)
+    report = _managed_or_404(report_id)
     form = PublishForm()
     if report.is_published:
         return _conflict(report)
