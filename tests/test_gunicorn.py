@@ -63,7 +63,7 @@ def test_production_refuses_two_workers_with_in_memory_limits(tmp_path):
 class _Gunicorn:
     """Two sync workers on a free loopback port; the access log names the worker."""
 
-    def __init__(self, tmp_path: Path, storage: str, prefix: str) -> None:
+    def __init__(self, tmp_path: Path, storage: str, prefix: str, **settings: str) -> None:
         self.port = _free_port()
         self.log = tmp_path / f"access-{prefix}.log"
         env = _env(
@@ -72,6 +72,7 @@ class _Gunicorn:
             RATELIMIT_STORAGE_URI=storage,
             RATELIMIT_KEY_PREFIX=prefix,
             LOGIN_RATE_LIMIT=f"{LIMIT} per hour",
+            **settings,
         )
         self.process = subprocess.Popen(
             [
@@ -83,7 +84,7 @@ class _Gunicorn:
                 "--access-logfile",
                 str(self.log),
                 "--access-logformat",
-                "%(p)s %(s)s %(r)s",
+                "%(p)s %(s)s %(r)s %(h)s",
                 "wsgi:app",
             ],
             cwd=ROOT,
@@ -110,15 +111,19 @@ class _Gunicorn:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def post_login(self) -> int:
+    def post_login(self, forwarded_for: str | None = None) -> int:
+        headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
         request = urllib.request.Request(  # noqa: S310 - http on loopback
-            self.url("/login"), data=b"email=x", method="POST"
+            self.url("/login"), data=b"email=x", method="POST", headers=headers
         )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                 return response.status
         except urllib.error.HTTPError as error:
             return error.code
+
+    def addresses_logged(self) -> set[str]:
+        return {line.split()[-1] for line in self.log.read_text().splitlines() if "/login" in line}
 
     def workers_that_answered(self) -> Counter:
         lines = [line.split() for line in self.log.read_text().splitlines()]
@@ -166,3 +171,10 @@ def test_control_two_workers_with_in_memory_limits_each_count_their_own(tmp_path
     assert len(workers) == 2, workers
     allowed = sum(statuses.values()) - statuses[429]
     assert allowed > LIMIT  # what the Redis test proves does not happen there
+
+
+def test_behind_a_trusted_proxy_the_access_log_shows_the_client(tmp_path):
+    with _Gunicorn(tmp_path, "memory://", "proxy", TRUSTED_PROXIES="1") as server:
+        assert server.post_login("198.51.100.1, 203.0.113.9") == 200
+    # The address the proxy appended, not the proxy (127.0.0.1), not what the client wrote.
+    assert server.addresses_logged() == {"203.0.113.9"}
