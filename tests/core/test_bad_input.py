@@ -7,9 +7,11 @@ from __future__ import annotations
 import base64
 import json
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from inspect_app.cases.models import Category, Report
 from inspect_app.cases.queue import InvalidCursor, decode_cursor
@@ -191,3 +193,19 @@ def test_form_ids_out_of_range_cannot_be_coerced(value):
     with pytest.raises(ValueError):
         coerce_id(value)
     assert coerce_id("2147483647") == MAX_ID and coerce_optional_id("") is None
+
+
+def test_the_database_refuses_a_statistics_period_out_of_range(app_ctx, org):
+    """The draft that failed every time it was opened cannot be stored any more."""
+    draft = StatsReport(
+        title="Nháp",
+        period_type="custom",
+        period_start=date(1, 1, 1),
+        period_end=date(9999, 12, 31),
+        association_id=org.association.association_id,
+        created_by=org.association,
+    )
+    db.session.add(draft)
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
