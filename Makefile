@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgresql install install-dev translations lint format bench clean
+.PHONY: run test test-sqlite test-postgresql fuzz install install-dev translations lint format bench clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found (see above)."; exit 1; }
@@ -58,6 +58,17 @@ test-sqlite:
 test-postgresql:
 	@echo "=== test suite on PostgreSQL ==="
 	scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+# The fuzz harness (tests/fuzz) runs in `make test` with FUZZ_EXAMPLES=8 requests per
+# route and person; this runs it longer on both databases. The seed is fixed, so more
+# examples explore further; reports land in test-artifacts/fuzz-<person>.txt.
+FUZZ_EXAMPLES ?= 100
+
+fuzz: install-dev
+	@echo "=== fuzz harness, $(FUZZ_EXAMPLES) examples per route and person, SQLite ==="
+	env -u DATABASE_URL FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/fuzz $(PYTEST_ARGS)
+	@echo "=== fuzz harness, $(FUZZ_EXAMPLES) examples per route and person, PostgreSQL ==="
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) scripts/with-postgres.sh $(BIN)/pytest tests/fuzz $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

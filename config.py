@@ -15,6 +15,7 @@ INSTANCE_DIR = BASE_DIR / "instance"
 DEFAULT_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - refused in production
 # A fixed development key (Fernet, url-safe base64 of 32 bytes). Refused in production.
 DEFAULT_DATA_KEY = "ZGV2LW9ubHktZGF0YS1rZXktY2hhbmdlLW1lISEhISE="
+HOST_COOKIE_PREFIX = "__Host-"
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -81,6 +82,10 @@ class Config:
     ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 65536)
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "inspect")
+    # How many reverse proxies in front of the app append to X-Forwarded-For and set
+    # X-Forwarded-Proto (Werkzeug's ProxyFix). 0: the peer address is the client.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
 
@@ -121,6 +126,11 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    # "__Host-": browsers take the cookie only over HTTPS, for Path=/, without a
+    # Domain, so no subdomain can set or overwrite it.
+    SESSION_COOKIE_NAME = HOST_COOKIE_PREFIX + Config.SESSION_COOKIE_NAME
+    SESSION_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
 
 
 def validate_config(config: Mapping) -> None:
@@ -133,8 +143,34 @@ def validate_config(config: Mapping) -> None:
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
     if config.get("INSPECT_DATA_KEY", DEFAULT_DATA_KEY) in ("", DEFAULT_DATA_KEY):
         problems.append("INSPECT_DATA_KEY must be set to your own Fernet key")
+    problems += _host_cookie_problems(config)
+    if int(config.get("TRUSTED_PROXIES") or 0) < 0:
+        problems.append("TRUSTED_PROXIES must be 0 or more")
     if problems:
         raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+
+
+def _host_cookie_problems(config: Mapping) -> list[str]:
+    """A "__Host-" cookie is dropped by browsers unless Secure, Path=/ and no Domain."""
+    if not str(config.get("SESSION_COOKIE_NAME", "")).startswith(HOST_COOKIE_PREFIX):
+        return []
+    if not config.get("SESSION_COOKIE_SECURE"):
+        return ["the __Host- session cookie needs HTTPS: SESSION_COOKIE_SECURE cannot be off"]
+    if config.get("SESSION_COOKIE_DOMAIN") or config.get("SESSION_COOKIE_PATH") not in ("/", None):
+        return ["the __Host- session cookie cannot have a Domain or a Path other than /"]
+    return []
+
+
+def check_workers(env_name: str, workers: int, storage_uri: str) -> None:
+    """Production with several worker processes needs shared rate-limit storage:
+    with `memory://` each process counts on its own, so every limit is multiplied
+    by the number of workers (gunicorn.conf.py calls this before starting)."""
+    if env_name == "production" and workers > 1 and storage_uri.startswith("memory://"):
+        raise RuntimeError(
+            f"Refusing to start in production: {workers} worker processes with in-memory "
+            "rate limits (RATELIMIT_STORAGE_URI=memory://) would each keep their own "
+            "counts. Set RATELIMIT_STORAGE_URI=redis://… or run one worker."
+        )
 
 
 CONFIGS = {

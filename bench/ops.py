@@ -247,7 +247,7 @@ class Bench:
                 cursor = queue_page(
                     director, filters, today=today, calendar=calendar, cursor=cursor
                 ).next_cursor
-        key, ident = decode_cursor(cursor)
+        key, ident = decode_cursor(cursor, filters.sort)
         # The best bare SQL for the page: one range of the (province, next_due, id) order.
         if key is None:
             after = "AND next_due IS NULL AND id > %(ident)s"

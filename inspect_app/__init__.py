@@ -19,11 +19,23 @@ def create_app(config: type | None = None, overrides: Mapping | None = None) -> 
     validate_config(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    _trust_proxies(app)
     _init_extensions(app)
     _import_models()
     _register_blueprints(app)
     _register_cli(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, the client's address (rate limits,
+    logs) and scheme come from the headers those proxies set, and only theirs: an
+    X-Forwarded-For a client sends itself is the leftmost, untrusted entry."""
+    count = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def _init_extensions(app: Flask) -> None:

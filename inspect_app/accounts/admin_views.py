@@ -100,7 +100,7 @@ def admin_user_new():
     return render_template("accounts/admin_user_form.html", form=form, user=None), status
 
 
-@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/admin/users/<id:user_id>", methods=["GET", "POST"])
 @require_permission(Permission.MANAGE_USERS)
 def admin_user_edit(user_id: int):
     user = _get_or_404(User, user_id)
@@ -154,7 +154,7 @@ def _link_page(user: User, link: str, *, invitation: bool):
 
 
 @bp.route(
-    "/admin/users/<int:user_id>/<any(unlock,deactivate,activate,reset_2fa,reset_password):action>",
+    "/admin/users/<id:user_id>/<any(unlock,deactivate,activate,reset_2fa,reset_password):action>",
     methods=["POST"],
 )
 @require_permission(Permission.MANAGE_USERS)
@@ -222,7 +222,7 @@ def admin_team_new():
     return render_template("accounts/admin_team_form.html", form=form, team=None), status
 
 
-@bp.route("/admin/teams/<int:team_id>", methods=["GET", "POST"])
+@bp.route("/admin/teams/<id:team_id>", methods=["GET", "POST"])
 @require_permission(Permission.MANAGE_TEAMS)
 def admin_team_edit(team_id: int):
     team = _get_or_404(Team, team_id)

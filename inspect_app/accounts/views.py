@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from urllib.parse import urlsplit
 
 import qrcode
 import qrcode.image.svg
@@ -37,6 +36,7 @@ from inspect_app.accounts.sessions import (
     set_pending_login,
     start_session,
 )
+from inspect_app.core.redirects import redirect_next
 from inspect_app.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -46,20 +46,11 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _safe_next(target: str | None) -> str:
-    """Only local paths are followed after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("core.home")
-
-
 def _finish_login(user, method: str = "password") -> str:
     start_session(user, ip=request.remote_addr, method=method)
     db.session.commit()
     flash(_("Welcome, %(name)s.", name=str(user)), "success")
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect_next(request.args.get("next"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -10,15 +10,8 @@ from sqlalchemy import ColumnElement, false, true
 from inspect_app.accounts.models import User
 from inspect_app.accounts.permissions import Permission, Role
 from inspect_app.cases.models import Case
+from inspect_app.core.bounds import id_in_range
 from inspect_app.extensions import db
-
-# Ids are 32-bit integers (PostgreSQL serial). A larger id from a URL or a form exists
-# nowhere, and looking it up fails in the database (a 500 instead of a 404).
-MAX_ID = 2**31 - 1
-
-
-def id_in_range(ident: int) -> bool:
-    return 0 < ident <= MAX_ID
 
 
 def case_scope(
@@ -54,6 +47,8 @@ def can_see_case(user: User, case: Case) -> bool:
 
 
 def get_case_or_404(user: User, case_id: int) -> Case:
+    """404 unless the case exists and is in the user's reach. Ids from forms (bulk
+    assignment) may be out of range: such a case exists nowhere either."""
     case = db.session.get(Case, case_id) if id_in_range(case_id) else None
     if case is None or not can_see_case(user, case):
         abort(404)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import (
-    DateField,
     FileField,
     IntegerField,
     SelectField,
@@ -20,7 +18,6 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
-    DateRange,
     Length,
     NumberRange,
     Optional,
@@ -29,7 +26,7 @@ from wtforms.validators import (
 from wtforms.widgets import Select, html_params
 
 from inspect_app.cases.models import Outcome, RejectReason, TransferDestination
-from inspect_app.core.forms import BaseForm
+from inspect_app.core.forms import BaseForm, DateField
 
 TEXT_MAX = 4000
 
@@ -157,12 +154,6 @@ class AttachmentForm(BaseForm):
     submit = SubmitField(_l("Upload"))
 
 
-# Year 1 or 9999 would overflow when turned into the day's start in UTC (a 500).
-_PLAUSIBLE_DATE = DateRange(
-    min=date(1900, 1, 1), max=date(2999, 12, 31), message=_l("Not a valid date value.")
-)
-
-
 def _option(value, label, selected: bool) -> str:
     value = str(value) if isinstance(value, bool) else value
     attributes = f'selected value="{escape(value)}"' if selected else f'value="{escape(value)}"'
@@ -212,8 +203,8 @@ class QueueFilterForm(BaseForm):
     kind = QuickSelectField(_l("Kind"), validators=[Optional()])
     assignee = QuickSelectField(_l("Assigned to"), validators=[Optional()])
     due = QuickSelectField(_l("Deadline"), validators=[Optional()])
-    received_from = DateField(_l("Received from"), validators=[Optional(), _PLAUSIBLE_DATE])
-    received_to = DateField(_l("Received until"), validators=[Optional(), _PLAUSIBLE_DATE])
+    received_from = DateField(_l("Received from"), validators=[Optional()])
+    received_to = DateField(_l("Received until"), validators=[Optional()])
     sort = QuickSelectField(_l("Sort by"), validators=[Optional()])
 
 

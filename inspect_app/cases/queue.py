@@ -28,9 +28,10 @@ from sqlalchemy import (
 )
 
 from inspect_app.accounts.models import User
-from inspect_app.cases.access import MAX_ID, case_scope
+from inspect_app.cases.access import case_scope
 from inspect_app.cases.models import OPEN_STATUSES, Case
 from inspect_app.cases.workflow import CaseStatus
+from inspect_app.core.bounds import date_in_range, id_in_range
 from inspect_app.deadlines.calendar import WorkingCalendar
 from inspect_app.extensions import db
 from inspect_app.text import fold
@@ -145,27 +146,55 @@ def encode_cursor(values: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> list | None:
+# A cursor this module makes is under 80 characters; a longer one was not made here
+# (and nested JSON thousands deep would exhaust the parser's recursion).
+MAX_CURSOR_LENGTH = 200
+
+Position = tuple[date | datetime | None, int]
+
+
+class InvalidCursor(ValueError):
+    """A cursor this queue never made (edited, truncated, or for another sort): the
+    view answers 400 rather than guess where the page starts."""
+
+
+def decode_cursor(cursor: str | None, sort: str) -> Position | None:
+    """The sort key and id a page starts after; None for the first page."""
     if not cursor:
         return None
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidCursor("cursor too long")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        key, ident = values
-        ident = int(ident)
-    except (ValueError, TypeError, OverflowError):  # OverflowError: int(Infinity)
-        return None
-    if not 0 <= ident <= MAX_ID:  # the database would refuse to compare it (a 500)
-        return None
-    return [None if key is None else str(key), ident]
+    except ValueError as exc:  # bad base64, bytes or JSON
+        raise InvalidCursor("cursor is not base64 JSON") from exc
+    if not isinstance(values, list) or len(values) != 2:
+        raise InvalidCursor("cursor is not a [key, id] pair")
+    key, ident = values
+    if type(ident) is not int or not id_in_range(ident):
+        raise InvalidCursor("cursor id out of range")
+    return _sort_key(key, sort), ident
 
 
-def _moment(key: str | None) -> datetime:
-    """A cursor's timestamp; a tampered one (none, or without its UTC offset) is refused."""
-    moment = datetime.fromisoformat(key or "")
-    if moment.tzinfo is None:
-        raise ValueError("cursor timestamp without a time zone")
-    return moment
+def _sort_key(key: object, sort: str) -> date | datetime | None:
+    """A deadline (a day, or None for the cases without one) or an aware timestamp,
+    within the dates the database can compare."""
+    if sort == "deadline" and key is None:
+        return None
+    if not isinstance(key, str):
+        raise InvalidCursor("cursor key is not text")
+    try:
+        value = date.fromisoformat(key) if sort == "deadline" else datetime.fromisoformat(key)
+    except ValueError as exc:
+        raise InvalidCursor("cursor key is not a date") from exc
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise InvalidCursor("cursor timestamp without a time zone")
+    day = value.date() if isinstance(value, datetime) else value
+    # A day in range stays in range in UTC; year 1 at +14:00 would not exist there.
+    if not date_in_range(day):
+        raise InvalidCursor("cursor key out of range")
+    return value
 
 
 @dataclass(frozen=True)
@@ -176,17 +205,17 @@ class _After:
     undated: bool = False  # by deadline, already among the cases without one
 
 
-def _keyset(sort: str, cursor: list) -> _After:
+def _keyset(sort: str, position: Position) -> _After:
     """The cursor as a row-value comparison, which the composite indexes answer as a
-    range (raises ValueError for a tampered key)."""
-    key, ident = cursor
+    range."""
+    key, ident = position
     if sort == "age":
-        return _After(tuple_(Case.received_at, Case.id) > (_moment(key), ident))
+        return _After(tuple_(Case.received_at, Case.id) > (key, ident))
     if sort == "activity":
-        return _After(tuple_(Case.last_activity_at, Case.id) < (_moment(key), ident))
+        return _After(tuple_(Case.last_activity_at, Case.id) < (key, ident))
     if key is None:
         return _After(and_(Case.next_due.is_(None), Case.id > ident), undated=True)
-    return _After(tuple_(Case.next_due, Case.id) > (date.fromisoformat(key), ident))
+    return _After(tuple_(Case.next_due, Case.id) > (key, ident))
 
 
 def _rows(query: Select, sort: str, after: _After | None, limit: int, undated: bool) -> list[Row]:
@@ -231,13 +260,8 @@ def queue_page(
     sort = filters.sort if filters.sort in SORTS else "deadline"
     base = _filtered(user, filters, today, calendar)
     query = base.where(Case.status.in_(filters.statuses)) if filters.statuses else base
-    position = decode_cursor(cursor)
-    after = None
-    if position:
-        try:
-            after = _keyset(sort, position)
-        except ValueError:
-            after = None
+    position = decode_cursor(cursor, sort)  # raises InvalidCursor
+    after = _keyset(sort, position) if position else None
     # A deadline filter leaves out the cases without a deadline.
     undated = not filters.overdue and filters.due_within is None
     rows = _rows(query, sort, after, page_size + 1, undated)

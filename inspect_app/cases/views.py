@@ -31,7 +31,7 @@ from inspect_app.accounts.permissions import Permission, Role, require_permissio
 from inspect_app.accounts.services import AccountError
 from inspect_app.audit.services import case_timeline
 from inspect_app.cases import services, transitions
-from inspect_app.cases.access import can_see_case, get_case_or_404, id_in_range
+from inspect_app.cases.access import can_see_case, get_case_or_404
 from inspect_app.cases.deadlines import (
     LOCAL_TZ,
     DeadlineStatus,
@@ -63,8 +63,9 @@ from inspect_app.cases.models import (
     ReportKind,
     ReportSource,
 )
-from inspect_app.cases.queue import QueueFilters, queue_page
+from inspect_app.cases.queue import InvalidCursor, QueueFilters, queue_page
 from inspect_app.cases.workflow import Action, CaseStatus, allowed_actions, event_titles
+from inspect_app.core.bounds import id_in_range
 from inspect_app.core.forms import BaseForm
 from inspect_app.core.web import format_date_vn
 from inspect_app.deadlines.calendar import WorkingCalendar
@@ -193,7 +194,7 @@ def _page(case, forms=None, status: int = 200):
     return response
 
 
-@bp.route("/cases/<int:case_id>")
+@bp.route("/cases/<id:case_id>")
 @require_permission(Permission.VIEW_CASES)
 def case_page(case_id: int):
     return _page(get_case_or_404(current_user, case_id))
@@ -264,7 +265,7 @@ def _check_not_stale(case) -> None:
         raise transitions.ConcurrentChange()
 
 
-@bp.route("/cases/<int:case_id>/actions/<action>", methods=["POST"])
+@bp.route("/cases/<id:case_id>/actions/<action>", methods=["POST"])
 @require_permission(Permission.VIEW_CASES)
 def case_action(case_id: int, action: str):
     case = get_case_or_404(current_user, case_id)
@@ -289,7 +290,7 @@ def case_action(case_id: int, action: str):
     return redirect(url_for(".case_page", case_id=case.id))
 
 
-@bp.route("/cases/<int:case_id>/notes", methods=["POST"])
+@bp.route("/cases/<id:case_id>/notes", methods=["POST"])
 @require_permission(Permission.WORK_CASES)
 def add_note(case_id: int):
     case = get_case_or_404(current_user, case_id)
@@ -302,7 +303,7 @@ def add_note(case_id: int):
     return redirect(url_for(".case_page", case_id=case.id, _anchor="notes"))
 
 
-@bp.route("/cases/<int:case_id>/attachments", methods=["POST"])
+@bp.route("/cases/<id:case_id>/attachments", methods=["POST"])
 @require_permission(Permission.WORK_CASES)
 def add_attachment(case_id: int):
     case = get_case_or_404(current_user, case_id)
@@ -330,12 +331,12 @@ def add_attachment(case_id: int):
     return _page(get_case_or_404(current_user, case_id), {"attachment": form}, status=400)
 
 
-@bp.route("/cases/<int:case_id>/attachments/<int:attachment_id>")
+@bp.route("/cases/<id:case_id>/attachments/<id:attachment_id>")
 @require_permission(Permission.VIEW_CASES)
 def attachment(case_id: int, attachment_id: int):
     """Images are shown as their clean derivative; PDFs download (originals are evidence)."""
     case = get_case_or_404(current_user, case_id)
-    found = db.session.get(CaseAttachment, attachment_id) if id_in_range(attachment_id) else None
+    found = db.session.get(CaseAttachment, attachment_id)
     if found is None or found.case_id != case.id:
         abort(404)
     if found.is_image:
@@ -350,7 +351,7 @@ def attachment(case_id: int, attachment_id: int):
 
 
 def _report_of(case: Case, report_id: int) -> Report:
-    report = db.session.get(Report, report_id) if id_in_range(report_id) else None
+    report = db.session.get(Report, report_id)
     if report is None or report.case_id != case.id:
         abort(404)
     return report
@@ -374,7 +375,7 @@ def _unseal_refused(case: Case, report: Report, kind: str, form: UnsealForm, exc
     return _page(case, {"unseal": {(report.id, kind): form}}, status=status)
 
 
-@bp.route("/cases/<int:case_id>/reports/<int:report_id>/reveal", methods=["POST"])
+@bp.route("/cases/<id:case_id>/reports/<id:report_id>/reveal", methods=["POST"])
 @require_permission(Permission.REVEAL_REPORTER)
 def reveal(case_id: int, report_id: int):
     """The reporter's identity and identifying photo facts, shown once in this
@@ -401,7 +402,7 @@ def reveal(case_id: int, report_id: int):
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 
-@bp.route("/cases/<int:case_id>/reports/<int:report_id>/originals", methods=["POST"])
+@bp.route("/cases/<id:case_id>/reports/<id:report_id>/originals", methods=["POST"])
 @require_permission(Permission.DOWNLOAD_ORIGINALS)
 def originals(case_id: int, report_id: int):
     """A report's original photos as a ZIP, byte for byte (evidence), decrypted for
@@ -621,9 +622,12 @@ def queue():
         return render_template("cases/queue.html", form=form, page=None, statuses=CaseStatus), 400
     today = datetime.now(LOCAL_TZ).date()
     calendar = display_calendar()
-    page = queue_page(
-        user, _filters(form), today=today, calendar=calendar, cursor=request.args.get("after")
-    )
+    try:
+        page = queue_page(
+            user, _filters(form), today=today, calendar=calendar, cursor=request.args.get("after")
+        )
+    except InvalidCursor:
+        abort(400)
     bulk = None
     if can_assign:
         bulk = BulkAssignForm()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user
 from sqlalchemy import text
 
+from inspect_app.core.redirects import redirect_next
 from inspect_app.extensions import db
 
 bp = Blueprint("core", __name__, template_folder="templates")
@@ -36,10 +37,7 @@ def healthz():
 @bp.route("/lang/<any(vi,en):code>", methods=["POST"])
 def set_language(code: str):
     """Remember the chosen interface language (cookie, and the account if logged in)."""
-    target = request.form.get("next") or url_for(".home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for(".home")
-    response = redirect(target)
+    response = redirect_next(request.form.get("next"))
     response.set_cookie(
         LANG_COOKIE,
         code,

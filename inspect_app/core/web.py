@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from inspect_app.core.bounds import IdConverter
 from inspect_app.extensions import db
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -104,6 +105,8 @@ def refuse_nul_bytes() -> None:
 
 
 def init_web(app: Flask) -> None:
+    """Before any blueprint is registered: routes use the `id` converter."""
+    app.url_map.converters["id"] = IdConverter
     app.before_request(refuse_nul_bytes)
     app.after_request(add_security_headers)
     app.add_template_filter(format_date_vn, "date_vn")

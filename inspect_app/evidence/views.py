@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort
 from flask_login import current_user
 
 from inspect_app.accounts.permissions import Permission, require_permission
-from inspect_app.cases.access import can_see_case, id_in_range
+from inspect_app.cases.access import can_see_case
 from inspect_app.evidence.models import Photo
 from inspect_app.evidence.services import get_storage, read_photo_copy
 from inspect_app.extensions import db
@@ -19,7 +19,7 @@ bp = Blueprint("evidence", __name__)
 
 
 def _photo_in_reach(photo_id: int) -> Photo:
-    photo = db.session.get(Photo, photo_id) if id_in_range(photo_id) else None
+    photo = db.session.get(Photo, photo_id)
     if photo is None or not can_see_case(current_user, photo.report.case):
         abort(404)
     return photo
@@ -34,7 +34,7 @@ def private_response(data: bytes, mimetype: str) -> Response:
     return response
 
 
-@bp.route("/evidence/photos/<int:photo_id>/<any(display,thumb):variant>.jpg")
+@bp.route("/evidence/photos/<id:photo_id>/<any(display,thumb):variant>.jpg")
 @require_permission(Permission.VIEW_CASES)
 def photo(photo_id: int, variant: str):
     """A re-encoded copy: no EXIF, no GPS, nothing appended."""

@@ -11,7 +11,7 @@ from inspect_app.geo.services import wards_of
 bp = Blueprint("geo", __name__)
 
 
-@bp.route("/geo/provinces/<int:code>/wards")
+@bp.route("/geo/provinces/<id:code>/wards")
 def wards(code: int):
     if db.session.get(Province, code) is None:
         abort(404)

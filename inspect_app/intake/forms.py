@@ -8,7 +8,6 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     HiddenField,
     MultipleFileField,
@@ -24,18 +23,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from inspect_app.cases.models import IntakeChannel, LocationType
-from inspect_app.core.forms import BaseForm
+from inspect_app.core.forms import BaseForm, DateField, coerce_optional_id
 
 DESCRIPTION_MAX = 4000
 PLATFORMS = ("Shopee", "Lazada", "TikTok Shop", "Facebook", "Zalo", "Tiki", "Website")
 _PHONE_RE = re.compile(r"^(\+84|0)\d{9,10}$")
-
-
-def _optional_int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _not_in_future(form, field) -> None:
@@ -77,9 +69,9 @@ class ReportFields(BaseForm):
         validators=[DataRequired()],
     )
     province = SelectField(
-        _l("Province or city"), coerce=_optional_int, validators=[DataRequired()]
+        _l("Province or city"), coerce=coerce_optional_id, validators=[DataRequired()]
     )
-    ward = SelectField(_l("Commune or ward"), coerce=_optional_int, validate_choice=False)
+    ward = SelectField(_l("Commune or ward"), coerce=coerce_optional_id, validate_choice=False)
     street_address = StringField(_l("Street address"), validators=[Optional(), Length(max=300)])
     seller_name = StringField(_l("Shop or seller name"), validators=[Optional(), Length(max=200)])
     platform = SelectField(

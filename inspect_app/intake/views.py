@@ -24,7 +24,6 @@ from wtforms.fields.choices import SelectChoice
 
 from inspect_app.accounts.permissions import Permission, require_permission
 from inspect_app.accounts.services import AccountError
-from inspect_app.cases.access import id_in_range
 from inspect_app.cases.models import Category, IntakeChannel, LocationType, Report
 from inspect_app.cases.services import CaseInputError
 from inspect_app.crypto import decrypt_recent, encrypt_text
@@ -309,12 +308,12 @@ def my_intake():
     return _my_intake_page()
 
 
-@bp.route("/intake/mine/<int:report_id>/contact", methods=["POST"])
+@bp.route("/intake/mine/<id:report_id>/contact", methods=["POST"])
 @require_permission(Permission.VIEW_OWN_INTAKE)
 def complainant_contact(report_id: int):
     """The complainant's contact details, to call them back: shown in this response
     only, after the staff member's password (and code) and a reason; audited."""
-    report = db.session.get(Report, report_id) if id_in_range(report_id) else None
+    report = db.session.get(Report, report_id)
     mine = {r.id for r in services.reports_filed_by(current_user)}
     if report is None or report.id not in mine:
         abort(404)

@@ -16,7 +16,7 @@ from inspect_app.retention.forms import HoldForm
 bp = Blueprint("retention", __name__)
 
 
-@bp.route("/cases/<int:case_id>/legal-hold", methods=["POST"])
+@bp.route("/cases/<id:case_id>/legal-hold", methods=["POST"])
 @require_permission(Permission.PLACE_LEGAL_HOLD)
 def place_hold(case_id: int):
     case = get_case_or_404(current_user, case_id)
@@ -35,7 +35,7 @@ def place_hold(case_id: int):
     return redirect(url_for("cases.case_page", case_id=case.id, _anchor="retention"))
 
 
-@bp.route("/cases/<int:case_id>/legal-hold/release", methods=["POST"])
+@bp.route("/cases/<id:case_id>/legal-hold/release", methods=["POST"])
 @require_permission(Permission.PLACE_LEGAL_HOLD)
 def release_hold(case_id: int):
     case = get_case_or_404(current_user, case_id)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import IntegerField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from inspect_app.core.forms import BaseForm
+from inspect_app.core.forms import BaseForm, DateField
 from inspect_app.reviews.models import Decision
 from inspect_app.reviews.services import MAX_SAMPLE, MAX_SEED, NOTE_MAX, TITLE_MAX
 

@@ -23,6 +23,7 @@ from inspect_app.cases.access import case_scope
 from inspect_app.cases.deadlines import LOCAL_TZ
 from inspect_app.cases.models import Case
 from inspect_app.cases.workflow import CaseStatus
+from inspect_app.core.bounds import DATE_LIMITS, date_in_range
 from inspect_app.dbtypes import utcnow
 from inspect_app.extensions import db
 from inspect_app.reviews.models import AuditReview, AuditReviewItem, Decision, Verdict
@@ -115,6 +116,8 @@ def _check_request(
         raise ReviewError(_l("Give the review a title."))
     if len(text) > TITLE_MAX:
         raise ReviewError(_l("Text is limited to %(n)d characters.", n=TITLE_MAX))
+    if not (date_in_range(period_start) and date_in_range(period_end)):
+        raise ReviewError(_l("The period must lie between %(min)s and %(max)s.", **DATE_LIMITS))
     if period_end < period_start:
         raise ReviewError(_l("The end of the period is before its start."))
     if not 1 <= size <= MAX_SAMPLE:

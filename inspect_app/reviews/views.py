@@ -79,13 +79,13 @@ def new_review():
     return redirect(url_for(".review", review_id=review.id))
 
 
-@bp.route("/audits/<int:review_id>")
+@bp.route("/audits/<id:review_id>")
 @require_permission(Permission.AUDIT_CASES)
 def review(review_id: int):
     return _page(_review_or_404(review_id))
 
 
-@bp.route("/audits/<int:review_id>/items/<int:item_id>", methods=["POST"])
+@bp.route("/audits/<id:review_id>/items/<id:item_id>", methods=["POST"])
 @require_permission(Permission.AUDIT_CASES)
 def review_item(review_id: int, item_id: int):
     review = _review_or_404(review_id)

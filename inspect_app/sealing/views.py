@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from inspect_app.accounts.models import User
 from inspect_app.accounts.services import AccountError, reauthenticate, tell_user
-from inspect_app.cases.access import id_in_range
 from inspect_app.extensions import db
 from inspect_app.sealing import crypto
 from inspect_app.sealing.forms import GrantForm
@@ -55,11 +54,11 @@ def access():
     return _page()
 
 
-@bp.route("/account/keys/grant/<int:user_id>", methods=["POST"])
+@bp.route("/account/keys/grant/<id:user_id>", methods=["POST"])
 @login_required
 def grant(user_id: int):
     user = _key_holder()
-    grantee = db.session.get(User, user_id) if id_in_range(user_id) else None
+    grantee = db.session.get(User, user_id)
     waiting = {colleague.id for colleague, _count in colleagues_waiting(user)}
     if grantee is None or grantee.id not in waiting:
         abort(404)

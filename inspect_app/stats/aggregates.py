@@ -88,6 +88,8 @@ class Statistics:
     days: dict[int, int] = field(default_factory=dict)  # days to resolution -> cases
     fines_vnd: int = 0
     goods_value_vnd: int = 0
+    fined_cases: int = 0  # cases with a fine: how many cases `fines_vnd` adds up
+    goods_cases: int = 0  # cases with a value of goods
     by_category: dict[int, int] = field(default_factory=dict)
     by_outcome: dict[str, int] = field(default_factory=dict)
     by_source: dict[str, int] = field(default_factory=dict)
@@ -194,12 +196,24 @@ def _part(name: str, key) -> Select:
     ).group_by(key)
 
 
+def _count_where(name: str, rows: CTE, condition: ColumnElement[bool]) -> Select:
+    """How many resolved cases meet `condition`, in the columns of `_totals`."""
+    zero = literal(0, Integer)
+    return (
+        select(literal(name, String), literal("", String), func.count(), zero, zero, zero, zero)
+        .select_from(rows)
+        .where(condition)
+    )
+
+
 def _parts(rows: CTE) -> list[Select]:
     return [
         _totals(rows),
         *(_part(name, rows.c[column]) for name, column in BREAKDOWNS.items()),
         _part("month", rows.c.month),
         _part("days", rows.c.days),
+        _count_where("fined", rows, rows.c.fine_amount > 0),
+        _count_where("with_goods", rows, rows.c.goods_value > 0),
     ]
 
 
@@ -228,6 +242,9 @@ def _collect(stats: Statistics, rows) -> None:
         if name == "total":
             stats.resolved, stats.fines_vnd, stats.goods_value_vnd = count, int(fines), int(goods)
             stats.with_deadline, stats.within_deadline = int(with_due), int(in_time)
+            continue
+        if name in ("fined", "with_goods"):
+            setattr(stats, "fined_cases" if name == "fined" else "goods_cases", count)
             continue
         if name in NUMERIC_KEYS and key is not None:
             key = int(key)

@@ -3,6 +3,13 @@
 All three carry the same numbers with the same small cells hidden. CSV is one tidy
 table (a row per figure); XLSX has a sheet per part of the snapshot. See
 docs/statistics.md and `snapshot.schema.json`.
+
+Text that a spreadsheet would run as a formula (OWASP's CSV injection: a cell
+starting with =, +, -, @, a tab or a carriage return — a title such as
+`=HYPERLINK(…)`) is neutralised: in CSV it is prefixed with an apostrophe, which
+spreadsheets hide; in XLSX it is written as a string cell (openpyxl would otherwise
+store text starting with "=" as a formula) with Excel's quote prefix, so it shows as
+typed and stays text when edited. Numbers are written as numbers.
 """
 
 from __future__ import annotations
@@ -14,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import force_locale
 
-from inspect_app.stats.presentation import TOTAL_LABELS, month_label
-from inspect_app.stats.suppression import marker
+from inspect_app.stats.presentation import TOTAL_LABELS, month_label, withheld
+from inspect_app.stats.suppression import HIDDEN_MARK, SUPPRESSED, marker
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -35,6 +42,16 @@ CSV_COLUMNS = (
 )
 BREAKDOWN_COLUMNS = ("key", "label_vi", "label_en", "value", "suppressed")
 MONEY_FORMAT = '#,##0 "₫"'
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def csv_safe(value: Any) -> Any:
+    """OWASP's rule for CSV: text a spreadsheet would evaluate gets a leading apostrophe."""
+    return "'" + value if is_formula_like(value) else value
 
 
 def _total_labels(key: str) -> tuple[str, str]:
@@ -48,7 +65,7 @@ def _total_labels(key: str) -> tuple[str, str]:
 def figures(data: dict[str, Any]) -> Iterator[tuple[str, str, str, str, Any, str]]:
     """(section, key, label_vi, label_en, value, suppression) for every figure."""
     for key, value in data["totals"].items():
-        yield ("totals", key, *_total_labels(key), value, "")
+        yield ("totals", key, *_total_labels(key), value, SUPPRESSED if withheld(data, key) else "")
     for section, rows in data["breakdowns"].items():
         for row in rows:
             labels = row["label"]
@@ -63,7 +80,9 @@ def figures(data: dict[str, Any]) -> Iterator[tuple[str, str, str, str, Any, str
     for month in data["monthly"]:
         label = month_label(month["month"])
         for measure in ("received", "resolved"):
-            yield (f"{measure}_by_month", month["month"], label, label, month[measure], "")
+            value = month[measure]
+            hidden = SUPPRESSED if value is None else ""
+            yield (f"{measure}_by_month", month["month"], label, label, value, hidden)
     for seller in data.get("sellers", []):
         name = seller["name"]
         yield ("seller_cases", name, name, name, seller["cases"], "")
@@ -85,9 +104,16 @@ def to_csv(data: dict[str, Any]) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for section, key, label_vi, label_en, value, suppression in figures(data):
-        writer.writerow(
-            (*fixed, section, key, label_vi, label_en, "" if value is None else value, suppression)
+        row = (
+            *fixed,
+            section,
+            key,
+            label_vi,
+            label_en,
+            "" if value is None else value,
+            suppression,
         )
+        writer.writerow([csv_safe(cell) for cell in row])
     return buffer.getvalue()
 
 
@@ -114,11 +140,20 @@ def _about_rows(data: dict[str, Any]) -> list[tuple[str, Any]]:
     ]
 
 
+def _append(sheet, row) -> None:
+    """A row of cells; formula-like text stays text (see the module's docstring)."""
+    sheet.append(row)
+    for cell in sheet[sheet.max_row]:
+        if is_formula_like(cell.value):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
 def _totals_sheet(book: Workbook, data: dict[str, Any]) -> None:
     sheet = book.create_sheet("totals")
-    sheet.append(("key", "label_vi", "label_en", "value"))
+    _append(sheet, ("key", "label_vi", "label_en", "value"))
     for key, value in data["totals"].items():
-        sheet.append((key, *_total_labels(key), value))
+        _append(sheet, (key, *_total_labels(key), HIDDEN_MARK if withheld(data, key) else value))
         cell = sheet.cell(row=sheet.max_row, column=4)
         if key.endswith("_vnd"):
             cell.number_format = MONEY_FORMAT
@@ -129,11 +164,11 @@ def _totals_sheet(book: Workbook, data: dict[str, Any]) -> None:
 def _breakdown_sheet(book: Workbook, name: str, rows: list[dict], threshold: int) -> None:
     """Hidden cells read "< 3" or "x" in the value column; `suppressed` says why."""
     sheet = book.create_sheet(name)
-    sheet.append(BREAKDOWN_COLUMNS)
+    _append(sheet, BREAKDOWN_COLUMNS)
     for row in rows:
         shown = marker(row, threshold) or row["value"]
-        sheet.append(
-            (row["key"], row["label"]["vi"], row["label"]["en"], shown, row["suppression"])
+        _append(
+            sheet, (row["key"], row["label"]["vi"], row["label"]["en"], shown, row["suppression"])
         )
 
 
@@ -144,22 +179,23 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
     book = Workbook()
     about = book.active
     about.title = "report"
-    about.append(("field", "value"))
+    _append(about, ("field", "value"))
     for row in _about_rows(data):
-        about.append(row)
+        _append(about, row)
     _totals_sheet(book, data)
     threshold = data["suppression"]["threshold"]
     for name, rows in data["breakdowns"].items():
         _breakdown_sheet(book, name, rows, threshold)
     monthly = book.create_sheet("monthly")
-    monthly.append(("month", "received", "resolved"))
+    _append(monthly, ("month", "received", "resolved"))
     for month in data["monthly"]:
-        monthly.append((month["month"], month["received"], month["resolved"]))
+        counts = [HIDDEN_MARK if month[m] is None else month[m] for m in ("received", "resolved")]
+        _append(monthly, (month["month"], *counts))
     if "sellers" in data:
         sellers = book.create_sheet("sellers")
-        sellers.append(("name", "cases", "fines_vnd"))
+        _append(sellers, ("name", "cases", "fines_vnd"))
         for seller in data["sellers"]:
-            sellers.append((seller["name"], seller["cases"], seller["fines_vnd"]))
+            _append(sellers, (seller["name"], seller["cases"], seller["fines_vnd"]))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -16,16 +15,12 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from inspect_app.core.forms import BaseForm
+from inspect_app.core.forms import BaseForm, DateField, coerce_optional_id
 from inspect_app.stats.periods import Period, PeriodType
 from inspect_app.stats.services import COMMENTARY_MAX, NOTE_MAX, TITLE_MAX
 
 FIRST_YEAR = 2000
 LAST_YEAR = 2100
-
-
-def _optional_int(value) -> int | None:
-    return int(value) if value not in (None, "", "None") else None
 
 
 class BuildForm(BaseForm):
@@ -56,7 +51,7 @@ class BuildForm(BaseForm):
     )
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("Until"), validators=[Optional()])
-    province = SelectField(_l("Scope"), coerce=_optional_int, validators=[Optional()])
+    province = SelectField(_l("Scope"), coerce=coerce_optional_id, validators=[Optional()])
     submit = SubmitField(_l("Build the draft"))
 
     def validate(self, extra_validators=None) -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inspect_app.cases.models import Case
+from inspect_app.core.bounds import DATE_MAX, DATE_MIN
 from inspect_app.dbtypes import UTCDateTime, utcnow
 from inspect_app.extensions import db
 from inspect_app.stats.periods import Period, PeriodType
@@ -47,6 +48,12 @@ class StatsReport(db.Model):
         CheckConstraint(
             "supersedes_id IS NULL OR correction_note <> ''", name="correction_has_note"
         ),
+        # Owned by an association or by an office, never both (see stats/access.py).
+        CheckConstraint("association_id IS NULL OR office_id IS NULL", name="one_owner"),
+        CheckConstraint(
+            f"period_start >= '{DATE_MIN.isoformat()}' AND period_end <= '{DATE_MAX.isoformat()}'",
+            name="period_in_range",
+        ),
         Index("ix_stats_reports_status_published_at", "status", "published_at"),
     )
 
@@ -60,6 +67,10 @@ class StatsReport(db.Model):
     period_end: Mapped[date] = mapped_column(Date)
     # NULL: every province.
     province_code: Mapped[int | None] = mapped_column(ForeignKey("provinces.code"))
+    # Who the report belongs to: the association or the office of the staff who built
+    # it. Only its people see and change its drafts, publish and correct it.
+    association_id: Mapped[int | None] = mapped_column(ForeignKey("associations.id"))
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
     status: Mapped[str] = mapped_column(String(10), default=ReportStatus.DRAFT.value)
     data_json: Mapped[str | None] = mapped_column(Text)
     data_sha256: Mapped[str | None] = mapped_column(String(64))
@@ -73,6 +84,8 @@ class StatsReport(db.Model):
     correction_note: Mapped[str] = mapped_column(Text, default="")
 
     province = relationship("Province")
+    association = relationship("Association")
+    office = relationship("Office")
     created_by = relationship("User", foreign_keys=[created_by_id])
     published_by = relationship("User", foreign_keys=[published_by_id])
     supersedes: Mapped[StatsReport | None] = relationship(

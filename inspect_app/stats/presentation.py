@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from inspect_app.core.web import format_vnd
 from inspect_app.stats.charts import Bar, Series, bar_chart, line_chart
-from inspect_app.stats.suppression import marker
+from inspect_app.stats.suppression import HIDDEN_MARK, marker
 
 TOTAL_LABELS = {
     "received": _l("Cases received"),
@@ -76,6 +76,21 @@ def cell_text(row: dict[str, Any], threshold: int) -> str:
     return marker(row, threshold) or count_text(row["value"])
 
 
+def withheld(data: dict[str, Any], key: str) -> bool:
+    """Is this total withheld to protect small counts (schema version 2)?"""
+    return key in data["suppression"].get("withheld", ())
+
+
+def total_text(data: dict[str, Any], key: str, formatter=None) -> str:
+    if withheld(data, key):
+        return HIDDEN_MARK
+    return (formatter or count_text)(data["totals"][key])
+
+
+def _month_text(value: int | None) -> str:
+    return HIDDEN_MARK if value is None else count_text(value)
+
+
 @dataclass
 class KeyFigure:
     label: str
@@ -88,19 +103,17 @@ def _days(value: float | None) -> str:
 
 
 def key_figures(data: dict[str, Any]) -> list[KeyFigure]:
-    totals = data["totals"]
+    def figure(key: str, formatter=None, money: bool = False) -> KeyFigure:
+        return KeyFigure(str(TOTAL_LABELS[key]), total_text(data, key, formatter), money)
+
     return [
-        KeyFigure(str(TOTAL_LABELS["resolved"]), count_text(totals["resolved"])),
-        KeyFigure(str(TOTAL_LABELS["received"]), count_text(totals["received"])),
-        KeyFigure(
-            str(TOTAL_LABELS["within_deadline_share"]), share_text(totals["within_deadline_share"])
-        ),
-        KeyFigure(str(TOTAL_LABELS["median_days"]), _days(totals["median_days"])),
-        KeyFigure(str(TOTAL_LABELS["p90_days"]), _days(totals["p90_days"])),
-        KeyFigure(str(TOTAL_LABELS["fines_vnd"]), format_vnd(totals["fines_vnd"]), money=True),
-        KeyFigure(
-            str(TOTAL_LABELS["goods_value_vnd"]), format_vnd(totals["goods_value_vnd"]), money=True
-        ),
+        figure("resolved"),
+        figure("received"),
+        figure("within_deadline_share", share_text),
+        figure("median_days", _days),
+        figure("p90_days", _days),
+        figure("fines_vnd", format_vnd, money=True),
+        figure("goods_value_vnd", format_vnd, money=True),
     ]
 
 
@@ -113,36 +126,41 @@ def _trend(data: dict[str, Any]) -> Figure:
     labels = [month_label(m["month"]) for m in months]
     received, resolved = _("Received"), _("Resolved")
     title = _("Cases received and resolved, month by month")
-    svg = line_chart(
-        "chart-trend",
-        title,
-        _(
-            "Line chart of the cases received and resolved each month; the table below "
-            "gives the figures."
-        ),
-        labels,
-        [
-            Series(received, [m["received"] for m in months]),
-            Series(resolved, [m["resolved"] for m in months]),
-        ],
+    series = [m[key] for m in months for key in ("received", "resolved")]
+    svg = (
+        None
+        if None in series
+        else line_chart(
+            "chart-trend",
+            title,
+            _(
+                "Line chart of the cases received and resolved each month; the table below "
+                "gives the figures."
+            ),
+            labels,
+            [
+                Series(received, [m["received"] for m in months]),
+                Series(resolved, [m["resolved"] for m in months]),
+            ],
+        )
     )
     rows = [
-        [label, count_text(m["received"]), count_text(m["resolved"])]
+        [label, _month_text(m["received"]), _month_text(m["resolved"])]
         for label, m in zip(labels, months, strict=True)
     ]
-    totals = data["totals"]
-    total = [_("Total"), count_text(totals["received"]), count_text(totals["resolved"])]
-    return Figure("trend", title, svg, [_("Month"), received, resolved], rows, total)
+    total = [_("Total"), total_text(data, "received"), total_text(data, "resolved")]
+    note = _("Hidden figures (x) are not charted.") if svg is None and months else ""
+    return Figure("trend", title, svg, [_("Month"), received, resolved], rows, total, note)
 
 
 def _deadline(data: dict[str, Any]) -> Figure:
     totals = data["totals"]
-    within = totals["resolved_within_deadline"]
-    late = totals["resolved_with_deadline"] - within
+    within, with_deadline = totals["resolved_within_deadline"], totals["resolved_with_deadline"]
+    late = None if within is None or with_deadline is None else with_deadline - within
     title = _("Resolved within the legal deadline")
     bars = [
-        Bar(_("Within the deadline"), within, count_text(within)),
-        Bar(_("After the deadline"), late, count_text(late)),
+        Bar(_("Within the deadline"), within, _month_text(within)),
+        Bar(_("After the deadline"), late, _month_text(late)),
     ]
     svg = bar_chart(
         "chart-deadline", title, _("Bar chart; the table below gives the figures."), bars
@@ -150,13 +168,13 @@ def _deadline(data: dict[str, Any]) -> Figure:
     rows = [[b.label, b.text] for b in bars]
     share = [
         str(TOTAL_LABELS["within_deadline_share"]),
-        share_text(totals["within_deadline_share"]),
+        total_text(data, "within_deadline_share", share_text),
     ]
     return Figure("deadline", title, svg, [_("Deadline"), _("Cases")], rows, share)
 
 
 def _breakdown(
-    name: str, rows: list[dict[str, Any]], total: int, threshold: int, locale: str
+    name: str, rows: list[dict[str, Any]], total: str, threshold: int, locale: str
 ) -> Figure:
     title = str(BREAKDOWN_TITLES[name])
     charted = rows
@@ -173,13 +191,13 @@ def _breakdown(
     )
     table = [[_label(r, locale), cell_text(r, threshold)] for r in rows]
     headers = [str(BREAKDOWN_COLUMNS[name]), _("Cases")]
-    return Figure(name, title, svg, headers, table, [_("Total"), count_text(total)], note)
+    return Figure(name, title, svg, headers, table, [_("Total"), total], note)
 
 
 def figures(data: dict[str, Any], locale: str) -> list[Figure]:
     """Every chart of a snapshot, with its table, in reading order."""
     threshold = data["suppression"]["threshold"]
-    total = data["totals"]["resolved"]
+    total = total_text(data, "resolved")
     found = [_trend(data), _deadline(data)]
     names = ["category", "outcome", "source", "kind", "ward"]
     if data["report"]["scope"]["province_code"] is None:

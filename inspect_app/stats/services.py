@@ -23,17 +23,19 @@ from inspect_app.audit.models import HEAD_ID, AuditHead
 from inspect_app.audit.services import record_event
 from inspect_app.cases.deadlines import local_day
 from inspect_app.cases.models import Category, Outcome, ReportKind, ReportSource
+from inspect_app.core.bounds import DATE_LIMITS, date_in_range
 from inspect_app.core.settings import NAME_CONFIRMED_SELLERS, get_flag
 from inspect_app.extensions import db
 from inspect_app.geo.models import Province, Ward
+from inspect_app.stats.access import may_build, may_manage, owned_by, owner_of
 from inspect_app.stats.aggregates import Statistics, compute_statistics
 from inspect_app.stats.models import ReportStatus, StatsReport
-from inspect_app.stats.periods import Period
-from inspect_app.stats.suppression import suppress
+from inspect_app.stats.periods import Period, PeriodType
+from inspect_app.stats.suppression import HIDDEN_MARK, cells_to_hide, hide_all, suppress
 from inspect_app.text import normalize_text
 
 SCHEMA = "inspect_app/stats-snapshot"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TITLE_MAX = 200
 COMMENTARY_MAX = 10_000
 NOTE_MAX = 2_000
@@ -41,7 +43,21 @@ MAX_MONTHS = 60
 # Breakdowns whose small cells are hidden; the province breakdown is a set of
 # province totals and is published as it is.
 SUPPRESSED_BREAKDOWNS = ("category", "outcome", "source", "kind", "ward")
+# What is withheld with the resolved total when a table of resolved cases cannot be
+# protected (docs/statistics.md § Privacy).
+RESOLVED_FIGURES = (
+    "resolved",
+    "resolved_with_deadline",
+    "resolved_within_deadline",
+    "within_deadline_share",
+    "median_days",
+    "p90_days",
+    "fines_vnd",
+    "goods_value_vnd",
+)
 NO_WARD = "none"
+# Calendar periods only: they nest and never partly overlap (docs/statistics.md).
+PUBLISHABLE_PERIODS = (PeriodType.MONTH, PeriodType.QUARTER, PeriodType.YEAR)
 
 Snapshot = dict[str, Any]
 
@@ -50,6 +66,12 @@ class StatsError(Exception):
     """A refused request; `str()` is the translated message for the user."""
 
     status_code = 400
+
+
+class StatsNotAllowed(StatsError):
+    """Another association's or office's report, or a scope outside one's province."""
+
+    status_code = 403
 
 
 class ReportFrozen(StatsError):
@@ -73,6 +95,8 @@ def _clean_title(title: str) -> str:
 
 
 def _check_period(period: Period) -> None:
+    if not (date_in_range(period.start) and date_in_range(period.end)):
+        raise StatsError(_l("The period must lie between %(min)s and %(max)s.", **DATE_LIMITS))
     if period.end < period.start:
         raise StatsError(_l("The period ends before it starts."))
     if len(period.months()) > MAX_MONTHS:
@@ -91,18 +115,28 @@ def create_draft(
     province = db.session.get(Province, province_code) if province_code is not None else None
     if province_code is not None and province is None:
         raise StatsError(_l("Choose a province or city from the list."))
+    owner = owner_of(user)
+    if owner is None or not may_build(user, province_code):
+        raise StatsNotAllowed(_l("You can build statistics only for your own province."))
     report = StatsReport(
         title=default_title(period, province),
         period_type=period.type.value,
         period_start=period.start,
         period_end=period.end,
         province_code=province_code,
+        association_id=owner.association_id,
+        office_id=owner.office_id,
         created_by=user,
         created_at=now,
     )
     db.session.add(report)
     db.session.flush()
     return report
+
+
+def _refuse_unless_owner(report: StatsReport, user: User) -> None:
+    if not may_manage(user, report):
+        raise StatsNotAllowed(_l("This report belongs to another association or office."))
 
 
 def _refuse_if_published(report: StatsReport) -> None:
@@ -121,6 +155,7 @@ def update_draft(report: StatsReport, *, title: str, commentary: str) -> None:
 
 def start_correction(report: StatsReport, user: User, *, note: str, now: datetime) -> StatsReport:
     """A new draft version of a published report, saying what it supersedes and why."""
+    _refuse_unless_owner(report, user)
     if not report.is_published:
         raise StatsError(_l("Only a published report can be corrected."))
     if successor(report) is not None:
@@ -136,6 +171,8 @@ def start_correction(report: StatsReport, user: User, *, note: str, now: datetim
         period_start=report.period_start,
         period_end=report.period_end,
         province_code=report.province_code,
+        association_id=report.association_id,
+        office_id=report.office_id,
         created_by=user,
         created_at=now,
         supersedes=report,
@@ -167,7 +204,15 @@ def preview(report: StatsReport) -> Snapshot:
 
 def publish_report(report: StatsReport, user: User, *, now: datetime) -> None:
     """Freeze the snapshot: numbers, commentary, who, when and the data version."""
+    _refuse_unless_owner(report, user)
     _refuse_if_published(report)
+    if report.period.type not in PUBLISHABLE_PERIODS:
+        raise StatsError(
+            _l(
+                "Only a calendar month, quarter or year can be published. Custom dates stay "
+                "drafts: two overlapping periods could be subtracted to reveal small counts."
+            )
+        )
     if report.period_end >= local_day(now):
         raise StatsError(_l("A period can be published once it has ended."))
     stats = compute_statistics(
@@ -223,11 +268,12 @@ def published_reports() -> list[StatsReport]:
     )
 
 
-def draft_reports() -> list[StatsReport]:
+def draft_reports(user: User) -> list[StatsReport]:
+    """The drafts of `user`'s association or office."""
     return list(
         db.session.scalars(
             select(StatsReport)
-            .where(StatsReport.status == ReportStatus.DRAFT.value)
+            .where(StatsReport.status == ReportStatus.DRAFT.value, owned_by(owner_of(user)))
             .order_by(StatsReport.created_at.desc(), StatsReport.id.desc())
         )
     )
@@ -283,8 +329,20 @@ def _ward_rows(counts: dict[int | None, int], all_provinces: bool) -> list[dict[
     return rows
 
 
-def _breakdowns(stats: Statistics, all_provinces: bool, limit: int) -> dict[str, Any]:
-    rows = {
+def _breakdowns(stats: Statistics, all_provinces: bool, limit: int) -> dict[str, Any] | None:
+    """The breakdowns with their small cells hidden; None when one cannot be protected
+    (the resolved figures are then withheld as a whole)."""
+    rows = _breakdown_rows(stats, all_provinces)
+    # A threshold of 0 hides nothing: those breakdowns get the same cell format.
+    found = {
+        name: suppress(cells, limit if name in SUPPRESSED_BREAKDOWNS else 0)
+        for name, cells in rows.items()
+    }
+    return None if None in found.values() else found
+
+
+def _breakdown_rows(stats: Statistics, all_provinces: bool) -> dict[str, list[dict[str, Any]]]:
+    return {
         "category": _category_rows(stats.by_category),
         "outcome": _enum_rows(stats.by_outcome, Outcome),
         "source": _enum_rows(stats.by_source, ReportSource),
@@ -292,10 +350,44 @@ def _breakdowns(stats: Statistics, all_provinces: bool, limit: int) -> dict[str,
         "province": _province_rows(stats.by_province),
         "ward": _ward_rows(stats.by_ward, all_provinces),
     }
-    # A threshold of 0 hides nothing: those breakdowns get the same cell format.
+
+
+def _months(counts: dict[str, int], limit: int) -> dict[str, int | None] | None:
+    """A month series with its small months hidden (months without cases show 0);
+    None when it cannot be protected."""
+    listed = [month for month, n in counts.items() if n]
+    hidden = cells_to_hide([counts[month] for month in listed], limit)
+    if hidden is None:
+        return None
+    hidden_months = {listed[i] for i in hidden}
+    return {month: None if month in hidden_months else n for month, n in counts.items()}
+
+
+def _protected_figures(stats: Statistics, all_provinces: bool, limit: int) -> dict[str, Any]:
+    """Breakdowns, month series and the totals withheld (docs/statistics.md § Privacy)."""
+    withheld: set[str] = set()
+    breakdowns = _breakdowns(stats, all_provinces, limit)
+    resolved = _months(stats.resolved_by_month, limit)
+    if breakdowns is None or resolved is None:
+        withheld.update(RESOLVED_FIGURES)
+        breakdowns = {
+            name: hide_all(rows) for name, rows in _breakdown_rows(stats, all_provinces).items()
+        }
+        resolved = {m: (None if n else 0) for m, n in stats.resolved_by_month.items()}
+    received = _months(stats.received_by_month, limit)
+    if received is None:
+        withheld.add("received")
+        received = {m: (None if n else 0) for m, n in stats.received_by_month.items()}
+    # A sum of money over one or two cases is those cases' fines or goods.
+    if 0 < stats.fined_cases < limit:
+        withheld.add("fines_vnd")
+    if 0 < stats.goods_cases < limit:
+        withheld.add("goods_value_vnd")
     return {
-        name: suppress(found, limit if name in SUPPRESSED_BREAKDOWNS else 0)
-        for name, found in rows.items()
+        "breakdowns": breakdowns,
+        "received": received,
+        "resolved": resolved,
+        "withheld": sorted(withheld),
     }
 
 
@@ -349,6 +441,7 @@ def _report_meta(report: StatsReport) -> dict[str, Any]:
 
 def snapshot_data(report: StatsReport, stats: Statistics, *, threshold: int) -> Snapshot:
     """The public document of a report (see snapshot.schema.json)."""
+    protected = _protected_figures(stats, report.province_code is None, threshold)
     data: Snapshot = {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
@@ -359,14 +452,21 @@ def snapshot_data(report: StatsReport, stats: Statistics, *, threshold: int) -> 
             "percentiles": "linear interpolation between closest ranks (Hyndman-Fan type 7)",
             "within_deadline": "day of resolution on or before the resolution deadline",
         },
-        "suppression": {"threshold": threshold, "below_threshold": f"< {threshold}"},
-        "totals": _totals(stats),
-        "breakdowns": _breakdowns(stats, report.province_code is None, threshold),
+        "suppression": {
+            "threshold": threshold,
+            "hidden": HIDDEN_MARK,
+            "withheld": protected["withheld"],
+        },
+        "totals": {
+            key: None if key in protected["withheld"] else value
+            for key, value in _totals(stats).items()
+        },
+        "breakdowns": protected["breakdowns"],
         "monthly": [
             {
                 "month": month,
-                "received": stats.received_by_month[month],
-                "resolved": stats.resolved_by_month[month],
+                "received": protected["received"][month],
+                "resolved": protected["resolved"][month],
             }
             for month in stats.received_by_month
         ],

@@ -32,6 +32,7 @@ from inspect_app.deadlines.calendar import load_calendar
 from inspect_app.extensions import db
 from inspect_app.geo.models import Province
 from inspect_app.stats import exports, services
+from inspect_app.stats.access import may_manage, owner_of
 from inspect_app.stats.dashboard import OPEN, build_dashboard
 from inspect_app.stats.forms import BuildForm, CorrectionForm, DraftForm, PublishForm
 from inspect_app.stats.models import StatsReport
@@ -47,7 +48,6 @@ bp = Blueprint(
 )
 
 SCHEMA_FILE = Path(__file__).with_name("snapshot.schema.json")
-MAX_ID = 2**31 - 1  # ids are 32-bit in the database; a larger one exists nowhere
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -56,8 +56,16 @@ EXPORT_TYPES = {
 
 
 def _report_or_404(report_id: int) -> StatsReport:
-    report = db.session.get(StatsReport, report_id) if 0 < report_id <= MAX_ID else None
+    report = db.session.get(StatsReport, report_id)
     if report is None:
+        abort(404)
+    return report
+
+
+def _managed_or_404(report_id: int) -> StatsReport:
+    """A report of the user's association or office; others' drafts do not exist."""
+    report = _report_or_404(report_id)
+    if not may_manage(current_user, report):
         abort(404)
     return report
 
@@ -100,7 +108,7 @@ def reports():
     return render_template("stats/list.html", reports=published, corrected=corrected)
 
 
-@bp.route("/stats/<int:report_id>")
+@bp.route("/stats/<id:report_id>")
 def report(report_id: int):
     report, data = _published_or_404(report_id)
     successor = services.successor(report)
@@ -111,11 +119,12 @@ def report(report_id: int):
         successor=successor if published else None,
         correction_draft=successor if successor and not published else None,
         correction_form=CorrectionForm(),
+        can_correct=current_user.is_authenticated and may_manage(current_user, report),
         **_body(data),
     )
 
 
-@bp.route("/stats/<int:report_id>.<any(csv, xlsx, json):fmt>")
+@bp.route("/stats/<id:report_id>.<any(csv, xlsx, json):fmt>")
 def export(report_id: int, fmt: str):
     report, data = _published_or_404(report_id)
     if fmt == "json":
@@ -139,10 +148,14 @@ def schema():
 
 
 def _province_choices(form: BuildForm) -> None:
-    provinces = db.session.scalars(select(Province).where(Province.active).order_by(Province.name))
-    form.province.choices = [SelectChoice("", _("All provinces"))] + [
-        SelectChoice(p.code, p.name) for p in provinces
-    ]
+    """The scopes the user may build: their province, or any for a national association."""
+    owner = owner_of(current_user)
+    query = select(Province).where(Province.active).order_by(Province.name)
+    if owner is None or owner.province_code is not None:
+        query = query.where(Province.code == (owner.province_code if owner else None))
+    provinces = [SelectChoice(p.code, p.name) for p in db.session.scalars(query)]
+    national = owner is not None and owner.province_code is None
+    form.province.choices = ([SelectChoice("", _("All provinces"))] if national else []) + provinces
 
 
 def _default_period(form: BuildForm, today: date) -> None:
@@ -156,7 +169,7 @@ def _default_period(form: BuildForm, today: date) -> None:
 @bp.route("/stats/drafts")
 @require_permission(Permission.BUILD_STATISTICS)
 def drafts():
-    return render_template("stats/drafts.html", drafts=services.draft_reports())
+    return render_template("stats/drafts.html", drafts=services.draft_reports(current_user))
 
 
 @bp.route("/stats/drafts/new", methods=["GET", "POST"])
@@ -193,19 +206,19 @@ def _draft_page(report: StatsReport, form: DraftForm | None = None, status: int 
     )
 
 
-@bp.route("/stats/drafts/<int:report_id>")
+@bp.route("/stats/drafts/<id:report_id>")
 @require_permission(Permission.BUILD_STATISTICS)
 def draft(report_id: int):
-    report = _report_or_404(report_id)
+    report = _managed_or_404(report_id)
     if report.is_published:
         return redirect(url_for(".report", report_id=report.id))
     return _draft_page(report)
 
 
-@bp.route("/stats/drafts/<int:report_id>", methods=["POST"])
+@bp.route("/stats/drafts/<id:report_id>", methods=["POST"])
 @require_permission(Permission.BUILD_STATISTICS)
 def save_draft(report_id: int):
-    report = _report_or_404(report_id)
+    report = _managed_or_404(report_id)
     if report.is_published:
         return _conflict(report)
     form = DraftForm()
@@ -223,6 +236,8 @@ def save_draft(report_id: int):
 
 def _refused(report: StatsReport, exc: services.StatsError):
     """Back to the page the request came from, with the reason."""
+    if isinstance(exc, services.StatsNotAllowed):
+        abort(403)
     if isinstance(exc, services.ReportFrozen):
         return _conflict(report, str(exc))
     flash(str(exc), "error")
@@ -230,10 +245,10 @@ def _refused(report: StatsReport, exc: services.StatsError):
     return redirect(url_for(target, report_id=report.id)), 303
 
 
-@bp.route("/stats/drafts/<int:report_id>/publish", methods=["POST"])
+@bp.route("/stats/drafts/<id:report_id>/publish", methods=["POST"])
 @require_permission(Permission.PUBLISH_STATISTICS)
 def publish(report_id: int):
-    report = _report_or_404(report_id)
+    report = _managed_or_404(report_id)
     form = PublishForm()
     if report.is_published:
         return _conflict(report)
@@ -256,7 +271,7 @@ def _conflict(report: StatsReport, message: str | None = None):
     return render_template("stats/conflict.html", report=report, message=message), 409
 
 
-@bp.route("/stats/<int:report_id>/correct", methods=["POST"])
+@bp.route("/stats/<id:report_id>/correct", methods=["POST"])
 @require_permission(Permission.BUILD_STATISTICS)
 def correct(report_id: int):
     report, _data = _published_or_404(report_id)

@@ -62,7 +62,7 @@ def test_publishing_freezes_the_snapshot_who_when_and_data_version(dataset):
     before = db.session.get(AuditHead, 1).last_seq
     report = _publish(dataset)
     assert report.is_published and report.published_at == PUBLISHED_AT
-    assert report.data_version == f"s1.a{before}"
+    assert report.data_version == f"s{services.SCHEMA_VERSION}.a{before}"
     assert report.data_sha256 == services.sha256(report.data_json)
     data = services.published_snapshot(report)
     assert data["report"]["title"] == "Quý 3/2026, Hà Nội"
@@ -79,11 +79,14 @@ def test_publishing_freezes_the_snapshot_who_when_and_data_version(dataset):
     assert (totals["resolved"], totals["received"]) == (11, 14)
     assert (totals["median_days"], totals["p90_days"]) == (15, 45)
     assert totals["within_deadline_share"] == 0.7273  # 8 / 11
-    assert (totals["fines_vnd"], totals["goods_value_vnd"]) == (46_000_000, 10_000_000)
+    # Goods in two cases (c2 4.000.000, c7 6.000.000): their sum is withheld.
+    assert (totals["fines_vnd"], totals["goods_value_vnd"]) == (46_000_000, None)
+    # Received 8, 5, 1 and resolved 6, 2, 3: the small month and the next-smallest
+    # are hidden in each series.
     assert data["monthly"] == [
         {"month": "2026-07", "received": 8, "resolved": 6},
-        {"month": "2026-08", "received": 5, "resolved": 2},
-        {"month": "2026-09", "received": 1, "resolved": 3},
+        {"month": "2026-08", "received": None, "resolved": None},
+        {"month": "2026-09", "received": None, "resolved": None},
     ]
     assert "sellers" not in data
     event_ = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "stats.publish"))
@@ -119,7 +122,7 @@ def test_a_snapshot_that_does_not_match_its_hash_is_not_served(dataset):
 
 def test_a_period_is_published_once_it_has_ended(dataset):
     staff = dataset.org.association
-    report = services.create_draft(staff, Q3, None, now=vn("2026-09-20 09:00"))
+    report = services.create_draft(staff, Q3, 1, now=vn("2026-09-20 09:00"))
     with pytest.raises(services.StatsError):
         services.publish_report(report, staff, now=vn("2026-09-30 23:59"))
     services.publish_report(report, staff, now=vn("2026-10-01 00:01"))
@@ -135,7 +138,7 @@ def test_periods_and_titles_are_checked(dataset):
         services.create_draft(staff, Period.custom(date(2020, 1, 1), date(2026, 1, 1)), 1, now=now)
     with pytest.raises(services.StatsError):
         services.create_draft(staff, Q3, 999, now=now)
-    report = services.create_draft(staff, Q3, None, now=now)
+    report = services.create_draft(staff, Q3, 1, now=now)
     with pytest.raises(services.StatsError):
         services.update_draft(report, title="   ", commentary="")
 
@@ -181,10 +184,13 @@ def test_the_report_page_has_charts_tables_and_downloads(dataset, client):
     html = client.get(f"/stats/{report.id}").get_data(as_text=True)
     for figure in ("trend", "deadline", "category", "outcome", "source", "kind", "ward"):
         assert f'data-testid="figure-{figure}"' in html
-    assert html.count('role="img"') == 7  # every chart; one scope, so no province chart
-    assert html.count("<title id=") == 7 and html.count("<desc id=") == 7
+    # Every chart but the trend, whose small months are hidden; one scope, so no
+    # province chart.
+    assert html.count('role="img"') == 6
+    assert html.count("<title id=") == 6 and html.count("<desc id=") == 6
+    assert "Số liệu bị ẩn (x) không được vẽ trên biểu đồ." in html
     assert "style=" not in html and "<script>" not in html
-    assert "&lt; 3" in html  # small cells
+    assert '<td class="num">x</td>' in html  # hidden cells
     for fmt in ("csv", "xlsx", "json"):
         assert f"/stats/{report.id}.{fmt}" in html
     assert "Similac" not in html and "Nguyễn Văn An" not in html
@@ -255,7 +261,12 @@ def test_csv_xlsx_and_json_parse_back_to_the_same_numbers(dataset, client):
     assert {r["report_id"] for r in rows} == {str(report.id)}
     assert {r["period_start"] for r in rows} == {"2026-07-01"}
     totals = {r["key"]: r["value"] for r in rows if r["section"] == "totals"}
-    assert totals == {key: str(value) for key, value in data["totals"].items()}
+    assert totals == {
+        key: "" if value is None else str(value) for key, value in data["totals"].items()
+    }
+    # Two cases with goods: their sum would be those two cases' values.
+    assert data["totals"]["goods_value_vnd"] is None
+    assert data["suppression"]["withheld"] == ["goods_value_vnd"]
     assert float(totals["within_deadline_share"]) == 0.7273
     for name, expected in data["breakdowns"].items():
         got = [r for r in rows if r["section"] == name]
@@ -264,24 +275,24 @@ def test_csv_xlsx_and_json_parse_back_to_the_same_numbers(dataset, client):
             for c in expected
         ]
     source = {r["key"]: (r["value"], r["suppressed"]) for r in rows if r["section"] == "source"}
-    assert source == {"citizen": ("", "complementary"), "association": ("", "below_threshold")}
-    monthly = {r["key"]: int(r["value"]) for r in rows if r["section"] == "resolved_by_month"}
-    assert monthly == {"2026-07": 6, "2026-08": 2, "2026-09": 3}
+    assert source == {"citizen": ("", "suppressed"), "association": ("", "suppressed")}
+    monthly = {r["key"]: r["value"] for r in rows if r["section"] == "resolved_by_month"}
+    assert monthly == {"2026-07": "6", "2026-08": "", "2026-09": ""}
 
     response = client.get(f"/stats/{report.id}.xlsx")
     book = load_workbook(io.BytesIO(response.get_data()))
     assert book.sheetnames[:3] == ["report", "totals", "category"]
     sheet_totals = {r[0]: r[3] for r in book["totals"].iter_rows(min_row=2, values_only=True)}
-    assert sheet_totals == data["totals"]
+    assert sheet_totals == {k: "x" if v is None else v for k, v in data["totals"].items()}
     category = [r for r in book["category"].iter_rows(min_row=2, values_only=True)]
     assert [(r[0], r[3], r[4]) for r in category] == [
         ("counterfeit", 6, None),
-        ("smuggled", "< 3", "below_threshold"),
-        ("quality", "< 3", "below_threshold"),
-        ("food_safety", "< 3", "below_threshold"),
+        ("smuggled", "x", "suppressed"),
+        ("quality", "x", "suppressed"),
+        ("food_safety", "x", "suppressed"),
     ]
     monthly_sheet = list(book["monthly"].iter_rows(min_row=2, values_only=True))
-    assert monthly_sheet == [("2026-07", 8, 6), ("2026-08", 5, 2), ("2026-09", 1, 3)]
+    assert monthly_sheet == [("2026-07", 8, 6), ("2026-08", "x", "x"), ("2026-09", "x", "x")]
     about = {r[0]: r[1] for r in book["report"].iter_rows(min_row=2, values_only=True)}
     assert (about["report_id"], about["data_version"]) == (report.id, report.data_version)
 
@@ -343,7 +354,7 @@ def test_association_staff_build_preview_and_publish_a_quarter(dataset, client):
         1,
     )
     preview = client.get(draft_url).get_data(as_text=True)
-    assert 'data-testid="draft-banner"' in preview and preview.count('role="img"') == 7
+    assert 'data-testid="draft-banner"' in preview and preview.count('role="img"') == 6
     assert "46.000.000 ₫" in preview
     client.post(draft_url, data={"title": "Quý 3/2026", "commentary": "Nhận xét."})
     refused = client.post(f"{draft_url}/publish", data={})
@@ -403,7 +414,8 @@ def test_corrections_through_the_pages(dataset, client):
     ],
 )
 def test_who_may_build_and_publish(dataset, client, who, build, publish):
-    draft = services.create_draft(dataset.org.association, Q3, 1, now=vn("2026-10-01 09:00"))
+    builder = getattr(dataset.org, who) if build == 200 else dataset.org.association
+    draft = services.create_draft(builder, Q3, 1, now=vn("2026-10-01 09:00"))
     db.session.commit()
     log_in(client, getattr(dataset.org, who))
     assert client.get("/stats/drafts/new").status_code == build
@@ -416,7 +428,7 @@ def test_who_may_build_and_publish(dataset, client, who, build, publish):
 
 def test_anonymous_visitors_see_only_published_reports(dataset, client):
     report = _publish(dataset)
-    draft = services.create_draft(dataset.org.association, Q3, None, now=vn("2026-10-03 09:00"))
+    draft = services.create_draft(dataset.org.association, Q3, 1, now=vn("2026-10-03 09:00"))
     db.session.commit()
     assert client.get("/stats").status_code == 200
     assert client.get(f"/stats/{report.id}").status_code == 200
