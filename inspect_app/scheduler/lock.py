@@ -8,6 +8,7 @@ another process takes the lock over once the lease has run out.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -15,9 +16,9 @@ import threading
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from inspect_app.dbsetup import write_intent
 from inspect_app.dbtypes import utcnow
@@ -181,8 +182,12 @@ class SchedulerLock:
         return f"{row.application_name} (backend pid {row.pid})" if row else None
 
     def _close_advisory(self) -> None:
-        """Closing the session releases its advisory lock."""
+        """Unlock, then close the session. Closing alone frees the lock only when the
+        server process behind the connection has ended, which a new holder may not
+        wait for."""
         if self._connection is not None:
+            with contextlib.suppress(DBAPIError):  # a lost connection holds nothing
+                self._connection.execute(select(func.pg_advisory_unlock(ADVISORY_KEY)))
             self._connection.invalidate()  # never back into the pool holding the lock
             self._connection.close()
             self._connection = None
