@@ -108,7 +108,11 @@ class MergeForm(BaseForm):
 
 
 class AssignForm(BaseForm):
-    assignee = SelectField(_l("Inspector"), coerce=int, validators=[DataRequired()])
+    assignee = SelectField(
+        _l("Inspector"),
+        coerce=_optional_int,
+        validators=[DataRequired(message=_l("Choose an inspector."))],
+    )
     submit = SubmitField(_l("Assign"))
 
 

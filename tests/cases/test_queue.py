@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from inspect_app.accounts.models import Team
 from inspect_app.audit.models import AuditEvent
 from inspect_app.cases import transitions
-from inspect_app.cases import views as case_views
+from inspect_app.cases import queue_views
 from inspect_app.cases.deadlines import LOCAL_TZ
 from inspect_app.cases.models import Case, Category, IntakeChannel, LocationType
 from inspect_app.cases.queue import QueueFilters, encode_cursor, queue_page
@@ -413,7 +413,7 @@ def test_keyset_pages_have_no_duplicates_or_gaps(org, seven, sort):
 
 @pytest.mark.parametrize("sort", ["deadline", "age", "activity"])
 def test_next_page_links_walk_the_same_order(app, org, seven, sort, monkeypatch):
-    monkeypatch.setattr(case_views, "queue_page", partial(queue_page, page_size=3))
+    monkeypatch.setattr(queue_views, "queue_page", partial(queue_page, page_size=3))
     client = app.test_client()
     _log_in_fully(client, org.lead)
     url, seen, pages = f"/cases?status=all&sort={sort}", [], 0

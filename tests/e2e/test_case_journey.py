@@ -63,7 +63,7 @@ def test_triage_merge_assign_investigate_resolve_track(
     page.goto(f"{live_server}/cases/{case_id}")
     assert page.get_by_role("heading", name=re.compile(r"^Phản ánh 2")).is_visible(), "merged here"
     page.locator("summary", has_text="Phân công").click()
-    page.get_by_label("Kiểm soát viên").select_option(label="Lê Văn Minh")
+    page.get_by_label("Kiểm soát viên").select_option(value=str(inspector.id))
     page.get_by_role("button", name="Phân công", exact=True).click()
     assert page.get_by_test_id("case-status").inner_text() == "Đã phân công"
     context.close()
