@@ -35,6 +35,7 @@ from inspect_app.accounts.sessions import (
     set_pending_login,
     start_session,
 )
+from inspect_app.core.landing import answers_get, landing_url
 from inspect_app.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -57,14 +58,15 @@ def _finish_login(user) -> str:
     start_session(user)
     db.session.commit()
     flash(_("Welcome, %(name)s.", name=str(user)), "success")
-    return redirect(_safe_next(request.args.get("next")))
+    target = request.args.get("next")
+    return redirect(_safe_next(target) if answers_get(target) else landing_url(user))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(landing_url(current_user))
     form = LoginForm()
     if session.pop("expired", False):
         flash(_("Your session ended. Please log in again."), "info")

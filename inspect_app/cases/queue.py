@@ -37,6 +37,10 @@ from inspect_app.text import fold
 
 PAGE_SIZE = 50
 SORTS = ("deadline", "age", "activity")
+# Filtered counts read at most this many matching rows: past it, the queue says
+# "more than 1,000" instead of counting every match of a common word in a province
+# (or the whole country) on every page.
+COUNT_CAP = 1000
 
 # Cases per team, province and state, kept exact by triggers on `cases` in the
 # transaction of every INSERT, UPDATE and DELETE (migration 38a5d9a9aa06). The queue
@@ -80,6 +84,8 @@ ROW_COLUMNS = (
     Case.received_at,
     Case.last_activity_at,
     Case.next_due,
+    Case.province_code,
+    Case.ward_code,
 )
 
 
@@ -87,7 +93,13 @@ ROW_COLUMNS = (
 class QueuePage:
     cases: list[Row]  # of ROW_COLUMNS
     next_cursor: str | None
-    counts: dict[str, int]
+    # Cases per state under the filters (the state filter aside); None for every
+    # state when the matches are too many to count on each page (see COUNT_CAP).
+    counts: dict[str, int | None]
+    # Cases listed under all the filters, and whether that is only a lower bound
+    # ("more than COUNT_CAP").
+    total: int = 0
+    total_capped: bool = False
 
 
 def _filtered(user: User, filters: QueueFilters, today: date, calendar: WorkingCalendar) -> Select:
@@ -245,15 +257,52 @@ def queue_page(
         encode_cursor(_cursor_value(rows[page_size - 1], sort)) if len(rows) > page_size else None
     )
     counts = _counts(user, filters, base)
-    return QueuePage(cases=rows[:page_size], next_cursor=next_cursor, counts=counts)
+    if all(n is not None for n in counts.values()):
+        total, capped = sum(counts[s] for s in _listed_states(filters)), False
+    else:
+        total, capped = capped_count(query)
+    return QueuePage(
+        cases=rows[:page_size],
+        next_cursor=next_cursor,
+        counts=counts,
+        total=total,
+        total_capped=capped,
+    )
 
 
-def _counts(user: User, filters: QueueFilters, base: Select) -> dict[str, int]:
-    """Cases per state under the same filters (the state filter aside)."""
-    counts = {s.value: 0 for s in CaseStatus}
+def _listed_states(filters: QueueFilters) -> list[str]:
+    return filters.statuses or [s.value for s in CaseStatus]
+
+
+def _counts(user: User, filters: QueueFilters, base: Select) -> dict[str, int | None]:
+    """Cases per state under the same filters (the state filter aside): from the
+    counter table when only the scope filters them, else counted up to COUNT_CAP
+    matches — past it every state is None ("not counted")."""
+    counts: dict[str, int | None] = {s.value: 0 for s in CaseStatus}
     only_scope = replace(filters, statuses=[], sort="") == QueueFilters(statuses=[], sort="")
-    counts.update(kept_counts(user) if only_scope else exact_counts(base))
+    if only_scope:
+        counts.update(kept_counts(user))
+        return counts
+    found = capped_counts(base)
+    if found is None:
+        return dict.fromkeys(counts)
+    counts.update(found)
     return counts
+
+
+def capped_counts(base: Select, cap: int = COUNT_CAP) -> dict[str, int] | None:
+    """Matches per state, reading at most ``cap`` + 1 matching rows; None past ``cap``."""
+    sample = base.with_only_columns(Case.status).limit(cap + 1).subquery()
+    counted = select(sample.c.status, func.count()).group_by(sample.c.status)
+    found = {status: n for status, n in db.session.execute(counted)}
+    return None if sum(found.values()) > cap else found
+
+
+def capped_count(query: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """(matches, False), or (cap, True) when there are more than ``cap``."""
+    sample = query.with_only_columns(Case.id).limit(cap + 1).subquery()
+    n = db.session.scalar(select(func.count()).select_from(sample))
+    return (cap, True) if n > cap else (n, False)
 
 
 def exact_counts(base: Select) -> dict[str, int]:

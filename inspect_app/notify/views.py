@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, has_request_context, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from inspect_app.accounts.permissions import Permission, require_permission
@@ -28,6 +36,16 @@ def notifications():
     return render_template(
         "notify/notifications.html", notifications=services.notifications_for(current_user.id)
     )
+
+
+@bp.route("/notifications/unread.json")
+@login_required
+def unread_count():
+    """The unread count, for the menu to update itself without a reload (app.js asks
+    every minute while the page is visible)."""
+    response = jsonify(unread=services.unread_count(current_user.id))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/notifications/read", methods=["POST"])

@@ -14,9 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from inspect_app.accounts.models import Team
-from inspect_app.audit.models import AuditEvent
-from inspect_app.cases import transitions
-from inspect_app.cases import queue_views
+from inspect_app.cases import queue_views, transitions
 from inspect_app.cases.deadlines import LOCAL_TZ
 from inspect_app.cases.models import Case, Category, IntakeChannel, LocationType
 from inspect_app.cases.queue import QueueFilters, encode_cursor, queue_page
@@ -106,7 +104,7 @@ def _ids(user, **filters) -> set[int]:
 def _listed(html: str) -> list[int]:
     """Case ids in the order the queue table lists them."""
     table = html.split('data-testid="queue"', 1)[1].split("</table>", 1)[0]
-    return [int(i) for i in re.findall(r'<td><a href="/cases/(\d+)">\1</a></td>', table)]
+    return [int(i) for i in re.findall(r'<tr class="queue-card[^"]*" data-case-id="(\d+)"', table)]
 
 
 def _set(case: Case, **values) -> None:
@@ -521,71 +519,10 @@ def test_overdue_cases_are_marked_in_the_queue(app, org):
     client = app.test_client()
     _log_in_fully(client, org.lead)
     html = client.get("/cases").get_data(as_text=True)
-    rows = re.findall(r'<tr class="(due-\w+)">\s*<td><input[^>]*value="(\d+)"', html)
+    rows = re.findall(r'<tr class="queue-card (due-\w+)" data-case-id="(\d+)"', html)
     assert dict((int(i), level) for level, i in rows) == {late.id: "due-overdue", fine.id: "due-ok"}
     assert "quá hạn 2 ngày" in html  # "%(num)d days overdue" in Vietnamese
     assert _listed(html) == [late.id, fine.id], "the most urgent first"
-
-
-# --- Bulk assignment --------------------------------------------------------------
-
-
-def _assign_events() -> list[AuditEvent]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "case.assign")))
-
-
-def test_bulk_assignment_assigns_each_case_with_its_own_event(app, org):
-    first = drive(_file(org.team, "Sữa bột Similac"), org, S.ACCEPTED)
-    second = drive(_file(org.team, "Dầu gội Clear"), org, S.ACCEPTED)
-    client = app.test_client()
-    _log_in_fully(client, org.lead)
-    response = client.post(
-        "/cases/assign",
-        data={"case_ids": [first.id, second.id], "assignee": org.inspector2.id},
-        follow_redirects=True,
-    )
-    assert response.status_code == 200
-    assert "Đã phân công 2 vụ việc." in response.get_data(as_text=True)
-    for case in (first, second):
-        case = db.session.get(Case, case.id)
-        assert case.status == "assigned" and case.assignee_id == org.inspector2.id
-    events = _assign_events()
-    assert sorted(e.case_id for e in events) == sorted([first.id, second.id])
-    assert {(e.actor_id, e.data["assignee"]) for e in events} == {(org.lead.id, org.inspector2.id)}
-
-
-def test_bulk_assignment_with_a_case_out_of_reach_assigns_nothing(app, org):
-    ours = drive(_file(org.team, "Sữa bột Similac"), org, S.ACCEPTED)
-    theirs = _file(org.other_team, "Rượu vang Pháp")
-    transitions.accept_case(org.other_lead, theirs)
-    db.session.commit()
-    versions = {c.id: c.version for c in (ours, theirs)}
-    client = app.test_client()
-    _log_in_fully(client, org.lead)
-    for ids in ([ours.id, theirs.id], [theirs.id, ours.id]):
-        response = client.post(
-            "/cases/assign", data={"case_ids": ids, "assignee": org.inspector.id}
-        )
-        assert response.status_code == 404
-        assert "Rượu vang" not in response.get_data(as_text=True)
-    db.session.expire_all()
-    for case_id, version in versions.items():
-        case = db.session.get(Case, case_id)
-        assert case.status == "accepted" and case.assignee_id is None
-        assert case.version == version
-    assert _assign_events() == []
-
-
-def test_bulk_assignment_refused_to_inspectors(app, org):
-    case = drive(_file(org.team, "Sữa bột Similac"), org, S.ACCEPTED)
-    client = app.test_client()
-    _log_in_fully(client, org.inspector)
-    response = client.post(
-        "/cases/assign", data={"case_ids": [case.id], "assignee": org.inspector.id}
-    )
-    assert response.status_code == 403
-    assert db.session.get(Case, case.id).assignee_id is None
 
 
 # --- Bad filter values ------------------------------------------------------------

@@ -34,7 +34,58 @@ document.addEventListener("DOMContentLoaded", () => {
   setUpSwitch("[data-identity-switch]", "data-identity");
   setUpWardSelect();
   setUpCounters();
+  setUpSelectAll();
+  setUpUnreadPoll();
 });
+
+// "Select all on this page" ticks every case of the page (without script the server
+// takes the page's cases itself); the bulk button shows how many are selected.
+function setUpSelectAll() {
+  const form = document.getElementById("bulk-form");
+  if (!form) return;
+  const all = form.querySelector("[data-select-all]");
+  const boxes = () => document.querySelectorAll('input[form="bulk-form"][type="checkbox"]');
+  const badge = form.querySelector("[data-selected-count]");
+  const update = () => {
+    const ticked = [...boxes()].filter((box) => box.checked).length;
+    if (badge) {
+      badge.textContent = String(ticked);
+      badge.hidden = ticked === 0;
+    }
+    if (all) all.checked = ticked > 0 && ticked === boxes().length;
+  };
+  if (all) {
+    all.addEventListener("change", () => {
+      boxes().forEach((box) => { box.checked = all.checked; });
+      update();
+    });
+  }
+  boxes().forEach((box) => box.addEventListener("change", update));
+  update();
+}
+
+// The unread count in the header, asked again every minute while the page is in
+// view (one small JSON request; no page reload).
+function setUpUnreadPoll() {
+  const link = document.querySelector("[data-unread-url]");
+  if (!link || !window.fetch) return;
+  const count = link.querySelector("[data-unread-count]");
+  const every = Number(link.dataset.pollSeconds || 60) * 1000;
+  const ask = async () => {
+    if (document.visibilityState !== "visible") return;
+    try {
+      const response = await fetch(link.dataset.unreadUrl, {
+        credentials: "same-origin", headers: { Accept: "application/json" },
+      });
+      if (!response.ok || !(response.headers.get("Content-Type") || "").includes("json")) return;
+      const body = await response.json();
+      count.textContent = String(body.unread);
+      count.classList.toggle("is-zero", body.unread === 0);
+    } catch (error) { /* offline: try again next time */ }
+  };
+  setInterval(ask, every);
+  document.addEventListener("visibilitychange", ask);
+}
 
 // Show the sections whose attribute matches the checked radio button of a group.
 function setUpSwitch(groupSelector, attribute) {
