@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +17,8 @@ from inspect_app.audit.services import case_timeline
 from inspect_app.cases import services, transitions
 from inspect_app.cases.access import can_see_case, get_case_or_404, id_in_range
 from inspect_app.cases.deadlines import (
+    LOCAL_TZ,
+    case_milestones,
     deadline_status,
     display_calendar,
 )
@@ -36,9 +40,15 @@ from inspect_app.cases.models import (
     CaseNote,
     Report,
 )
-from inspect_app.cases.officers import assign_choices, open_case_counts, team_officers
-from inspect_app.cases.workflow import Action, allowed_actions, event_titles
+from inspect_app.cases.officers import (
+    assign_choices,
+    officer_name,
+    open_case_counts,
+    team_officers,
+)
+from inspect_app.cases.workflow import Action, allowed_actions, can_transition, event_titles
 from inspect_app.core.forms import BaseForm
+from inspect_app.core.web import format_date_vn
 from inspect_app.evidence.images import REASONS, PhotoRejected
 from inspect_app.evidence.services import get_storage
 from inspect_app.evidence.storage import display_key, original_key
@@ -84,6 +94,7 @@ _PAGE_RELATIONS = (
     joinedload(Case.assignee),
     joinedload(Case.ward),
     joinedload(Case.province),
+    joinedload(Case.merged_into),
     selectinload(Case.reports).options(
         selectinload(Report.photos), selectinload(Report.ward), selectinload(Report.association)
     ),
@@ -98,21 +109,35 @@ def _load_page_relations(case: Case) -> None:
     db.session.scalars(select(Case).where(Case.id == case.id).options(*_PAGE_RELATIONS)).one()
 
 
+def _actor_names(events) -> dict[int, str]:
+    """The names of the people on the timeline (the audit log keeps their e-mail)."""
+    ids = {event.actor_id for event in events if event.actor_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(User.id, User.full_name, User.email).where(User.id.in_(ids)))
+    return {row.id: officer_name(row) for row in rows}
+
+
 def _page(case, forms=None, status: int = 200):
     _load_page_relations(case)
     actions = allowed_actions(current_user, case)
     forms = forms or {}
     action_forms = {a: forms.get(a) or _form_for(a, case) for a in actions}
     show_duplicates = Action.MERGE in actions
+    calendar = display_calendar()
+    today = datetime.now(LOCAL_TZ).date()
+    timeline = case_timeline(case.id)
     return (
         render_template(
             "cases/case.html",
             case=case,
             actions=actions,
             action_forms=action_forms,
-            timeline=case_timeline(case.id),
+            timeline=timeline,
+            actor_names=_actor_names(timeline),
             event_titles=event_titles(),
-            deadline=deadline_status(case, calendar=display_calendar()),
+            deadline=deadline_status(case, today, calendar),
+            milestones=case_milestones(case, today, calendar),
             duplicates=suggest_duplicates(case) if show_duplicates else [],
             note_form=forms.get("note") or NoteForm(prefix="note"),
             attachment_form=forms.get("attachment") or AttachmentForm(prefix="attachment"),
@@ -215,8 +240,47 @@ def case_action(case_id: int, action: str):
         form = _form_for(action, case, formdata=request.form)
         return _page(case, {action: form}, status=exc.status_code)
     db.session.commit()
-    flash(_("Done: %(action)s.", action=action.title), "success")
+    flash(_done_message(action, case), "success")
     return redirect(url_for(".case_page", case_id=case.id))
+
+
+def _done_message(action: Action, case: Case) -> str:
+    """What happened, in a sentence (not "Done: Assign.")."""
+    if action is Action.ACCEPT:
+        return _("The case is accepted (thụ lý). Assign it to an inspector next.")
+    if action is Action.ROUTE:
+        return _("The case was sent to %(team)s.", team=case.team.name)
+    if action is Action.REJECT:
+        return _("The case is not accepted; the reporter will see the reason.")
+    if action is Action.MERGE:
+        return _("The case was merged into case #%(id)d.", id=case.merged_into_id)
+    if action is Action.TRANSFER:
+        return _("The case was transferred to %(agency)s.", agency=case.transfer_agency)
+    if action is Action.ASSIGN:
+        return _("The case is assigned to %(name)s.", name=str(case.assignee))
+    if action is Action.CLAIM:
+        return _("You took this case.")
+    if action is Action.START:
+        return _("Investigation started.")
+    if action is Action.RESOLVE:
+        return _("The outcome is recorded; it waits for the team lead's approval.")
+    if action is Action.APPROVE:
+        return _("Approved: the case is closed.")
+    if action is Action.REOPEN:
+        return _("The case is reopened for investigation.")
+    return _("The deadline is extended to %(date)s.", date=format_date_vn(case.resolve_due))
+
+
+@bp.route("/cases/<int:case_id>/merge/<int:target_id>")
+@require_permission(Permission.TRIAGE_CASES)
+def merge_confirm(case_id: int, target_id: int):
+    """Merging by tapping a suggested duplicate: this page shows both cases side by
+    side and asks once more, then posts the merge action."""
+    case = get_case_or_404(current_user, case_id)
+    target = get_case_or_404(current_user, target_id)
+    if not can_transition(current_user, case, Action.MERGE) or target.id == case.id:
+        return redirect(url_for(".case_page", case_id=case.id)), 303
+    return render_template("cases/merge_confirm.html", case=case, target=target)
 
 
 @bp.route("/cases/<int:case_id>/notes", methods=["POST"])

@@ -52,8 +52,13 @@ SOURCE_STATE = {
 # case id (checked below against ids that do not exist), so nothing is revealed.
 ROLE_REFUSED = {
     "other_lead": set(),
-    "other_inspector": {"cases.reveal", "cases.bulk_action"},
-    "other_director": {"cases.add_note", "cases.add_attachment", "cases.bulk_action"},
+    "other_inspector": {"cases.reveal", "cases.bulk_action", "cases.merge_confirm"},
+    "other_director": {
+        "cases.add_note",
+        "cases.add_attachment",
+        "cases.bulk_action",
+        "cases.merge_confirm",
+    },
     "association": {"*"},  # association staff have no case permission at all
 }
 
@@ -218,6 +223,13 @@ def _probes(ids: Ids, org, *, merge_target_id: int, assignee_id: int) -> list[Pr
             "GET",
             f"/evidence/photos/{ids.photo}/original",
             Permission.DOWNLOAD_ORIGINALS,
+        ),
+        # Merging by tapping a suggestion: the confirmation page names both cases.
+        Probe(
+            "cases.merge_confirm",
+            "GET",
+            f"/cases/{ids.action_cases[Action.MERGE]}/merge/{ids.case}",
+            Permission.TRIAGE_CASES,
         ),
         # Bulk actions name cases in their body; the assignee is one the prober
         # could pick, so only the reach check is left to refuse.

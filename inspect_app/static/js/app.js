@@ -35,6 +35,7 @@ document.addEventListener("DOMContentLoaded", () => {
   setUpWardSelect();
   setUpCounters();
   setUpSelectAll();
+  openWideSections();
   setUpUnreadPoll();
 });
 
@@ -62,6 +63,12 @@ function setUpSelectAll() {
   }
   boxes().forEach((box) => box.addEventListener("change", update));
   update();
+}
+
+// Sections folded to keep a phone's page short stand open on wide screens.
+function openWideSections() {
+  if (!window.matchMedia("(min-width: 960px)").matches) return;
+  document.querySelectorAll("details[data-open-wide]").forEach((section) => { section.open = true; });
 }
 
 // The unread count in the header, asked again every minute while the page is in
