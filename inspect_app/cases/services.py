@@ -26,6 +26,8 @@ from inspect_app.evidence.images import process_document
 from inspect_app.evidence.services import store_photo_files
 from inspect_app.evidence.storage import Storage, original_key
 from inspect_app.extensions import db
+from inspect_app.notify import officer_events
+from inspect_app.notify.models import MessageKind
 from inspect_app.text import fold, normalize_text
 
 
@@ -115,6 +117,7 @@ def open_case(report: Report, team: Team | None) -> Case:
     db.session.add_all([case, report])
     db.session.flush()
     recompute_deadlines(case, report.submitted_at)
+    officer_events.lead_needed(case, MessageKind.TRIAGE, report.submitted_at, actor=None)
     record_event(
         actor=report.filed_by,
         action="case.open",
