@@ -27,6 +27,7 @@ def create_app(config: type | None = None, overrides: Mapping | None = None) -> 
 
 def _init_extensions(app: Flask) -> None:
     from inspect_app.accounts.sessions import init_sessions
+    from inspect_app.core.typed_work import init_typed_work, login_redirect
     from inspect_app.core.web import init_web, select_locale
     from inspect_app.dbsetup import init_database_behaviour
     from inspect_app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -43,12 +44,10 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     init_sessions(app)
     init_web(app)
-
-    @login_manager.unauthorized_handler
-    def _unauthorized():
-        from flask import redirect, request, url_for
-
-        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    init_typed_work(app)
+    # To the login page and back; a refused POST's text is kept, and the login
+    # never lands on a URL that answers only POST (core/typed_work.py).
+    login_manager.unauthorized_handler(login_redirect)
 
 
 def _register_blueprints(app: Flask) -> None:

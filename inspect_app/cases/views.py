@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from inspect_app.accounts.models import Team, User
@@ -48,6 +49,7 @@ from inspect_app.cases.officers import (
 )
 from inspect_app.cases.workflow import Action, allowed_actions, can_transition, event_titles
 from inspect_app.core.forms import BaseForm
+from inspect_app.core.typed_work import take_kept_text
 from inspect_app.core.web import format_date_vn
 from inspect_app.evidence.images import REASONS, PhotoRejected
 from inspect_app.evidence.services import get_storage
@@ -142,6 +144,7 @@ def _page(case, forms=None, status: int = 200):
             note_form=forms.get("note") or NoteForm(prefix="note"),
             attachment_form=forms.get("attachment") or AttachmentForm(prefix="attachment"),
             revealed=forms.get("revealed"),
+            restored=forms.get("restored", set()),
             confirm_form=BaseForm(),
         ),
         status,
@@ -151,7 +154,28 @@ def _page(case, forms=None, status: int = 200):
 @bp.route("/cases/<int:case_id>")
 @require_permission(Permission.VIEW_CASES)
 def case_page(case_id: int):
-    return _page(get_case_or_404(current_user, case_id))
+    case = get_case_or_404(current_user, case_id)
+    kept = take_kept_text(request.path)
+    if not kept:
+        return _page(case)
+    flash(_("What you typed before logging in again is back: check it and send it."), "info")
+    return _page(case, _restored_forms(case, kept))
+
+
+def _restored_forms(case: Case, kept: dict[str, str]) -> dict:
+    """The page's forms filled with text kept from a refused POST (typed_work)."""
+    formdata = MultiDict(kept)
+    prefixes = {name.split("-", 1)[0] for name in kept if "-" in name}
+    forms: dict = {"restored": set()}
+    if "note" in prefixes:
+        forms["note"] = NoteForm(formdata=formdata, prefix="note")
+    if "attachment" in prefixes:
+        forms["attachment"] = AttachmentForm(formdata=formdata, prefix="attachment")
+    for action in allowed_actions(current_user, case):
+        if action.value in prefixes:
+            forms[action] = _form_for(action, case, formdata=formdata)
+            forms["restored"].add(action)
+    return forms
 
 
 def _run_action(action: Action, case, form) -> None:

@@ -36,6 +36,7 @@ document.addEventListener("DOMContentLoaded", () => {
   setUpCounters();
   setUpSelectAll();
   openWideSections();
+  setUpDrafts();
   setUpUnreadPoll();
 });
 
@@ -135,4 +136,87 @@ function setUpCounters() {
     field.addEventListener("input", update);
     update();
   });
+}
+
+// Drafts of long text fields, kept in this browser while typing and offered back
+// after a crash or a closed tab. They never leave the device: localStorage only,
+// per officer and page; removed when the form is sent and, all of them, on logout.
+function setUpDrafts() {
+  const user = document.body.dataset.user;
+  const strings = document.getElementById("draft-strings");
+  if (!user || !strings || !window.localStorage) return;
+  const all = "draft:v1:";
+  const mine = `${all}${user}:`;
+  const store = {
+    get(key) {
+      try { return JSON.parse(localStorage.getItem(key) || "null"); } catch (error) { return null; }
+    },
+    set(key, value) {
+      try { localStorage.setItem(key, JSON.stringify(value)); } catch (error) { /* full or off */ }
+    },
+    remove(key) {
+      try { localStorage.removeItem(key); } catch (error) { /* off */ }
+    },
+  };
+  document.querySelectorAll("form[data-logout]").forEach((form) => {
+    form.addEventListener("submit", () => {
+      Object.keys(localStorage).filter((key) => key.startsWith(all)).forEach(store.remove);
+    });
+  });
+  document.querySelectorAll("form[data-draft-form] textarea").forEach((field) => {
+    const form = field.form;
+    const key = `${mine}${location.pathname}:${form.getAttribute("action") || ""}:${field.name}`;
+    let timer = null;
+    const save = () => {
+      if (field.value.trim()) store.set(key, { text: field.value, at: Date.now() });
+      else store.remove(key);
+    };
+    field.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(save, 400);
+    });
+    form.addEventListener("submit", () => {
+      clearTimeout(timer);
+      store.remove(key);
+    });
+    const kept = store.get(key);
+    if (!kept || !kept.text || field.value.trim()) return;
+    offerDraft(field, kept, strings, () => store.remove(key));
+  });
+}
+
+function offerDraft(field, kept, strings, discard) {
+  const when = new Date(kept.at);
+  const pad = (n) => String(n).padStart(2, "0");
+  const stamp = `${pad(when.getHours())}:${pad(when.getMinutes())} ${pad(when.getDate())}/${pad(when.getMonth() + 1)}/${when.getFullYear()}`;
+  const box = document.createElement("div");
+  box.className = "draft-offer";
+  box.setAttribute("role", "status");
+  const text = document.createElement("p");
+  text.textContent = strings.dataset.offer.replace("%(when)s", stamp);
+  const restore = document.createElement("button");
+  restore.type = "button";
+  restore.className = "button";
+  restore.textContent = strings.dataset.restore;
+  const drop = document.createElement("button");
+  drop.type = "button";
+  drop.className = "button";
+  drop.textContent = strings.dataset.discard;
+  restore.addEventListener("click", () => {
+    field.value = kept.text;
+    field.dispatchEvent(new Event("input"));
+    box.remove();
+    field.focus();
+  });
+  drop.addEventListener("click", () => {
+    discard();
+    box.remove();
+  });
+  const row = document.createElement("div");
+  row.className = "button-row";
+  row.append(restore, drop);
+  box.append(text, row);
+  field.before(box);
+  const panel = field.closest("details");
+  if (panel) panel.open = true;
 }
