@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from inspect_app.core.web import format_vnd
-from inspect_app.stats.charts import Bar, Series, bar_chart, line_chart
-from inspect_app.stats.suppression import marker
+from inspect_app.stats.charts import Bar, Series, bar_chart, grouped_bar_chart, line_chart
+from inspect_app.stats.suppression import BELOW_THRESHOLD, marker
 
 TOTAL_LABELS = {
     "received": _l("Cases received"),
@@ -43,6 +43,7 @@ BREAKDOWN_COLUMNS = {
     "ward": _l("Commune or ward"),
 }
 CHART_ROWS = 15
+FEW_MONTHS = 3  # up to this many months, the trend is drawn as bars
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Figure:
     rows: list[list[str]]
     footer: list[str] | None = None  # the total
     note: str = ""
+    sentence: str = ""  # instead of a chart that would show nothing readable
 
 
 def month_label(month: str) -> str:
@@ -87,6 +89,13 @@ def _days(value: float | None) -> str:
     return "—" if value is None else _("%(n)s days", n=count_text(value))
 
 
+# The key figures in plain words for everyone; the statistician's terms (median,
+# 90th percentile, data version) are in the "for experts" block (`expert_figures`).
+PLAIN_LABELS = {
+    "median_days": _l("Half of the cases were resolved within"),
+}
+
+
 def key_figures(data: dict[str, Any]) -> list[KeyFigure]:
     totals = data["totals"]
     return [
@@ -95,13 +104,29 @@ def key_figures(data: dict[str, Any]) -> list[KeyFigure]:
         KeyFigure(
             str(TOTAL_LABELS["within_deadline_share"]), share_text(totals["within_deadline_share"])
         ),
-        KeyFigure(str(TOTAL_LABELS["median_days"]), _days(totals["median_days"])),
-        KeyFigure(str(TOTAL_LABELS["p90_days"]), _days(totals["p90_days"])),
+        KeyFigure(str(PLAIN_LABELS["median_days"]), _days(totals["median_days"])),
         KeyFigure(str(TOTAL_LABELS["fines_vnd"]), format_vnd(totals["fines_vnd"]), money=True),
         KeyFigure(
             str(TOTAL_LABELS["goods_value_vnd"]), format_vnd(totals["goods_value_vnd"]), money=True
         ),
     ]
+
+
+def expert_figures(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The figures and identifiers for readers who want the method's terms."""
+    totals, report = data["totals"], data["report"]
+    rows = [
+        (str(TOTAL_LABELS["median_days"]), _days(totals["median_days"])),
+        (str(TOTAL_LABELS["p90_days"]), _days(totals["p90_days"])),
+        (
+            str(_l("Resolved cases with a legal deadline")),
+            count_text(totals["resolved_with_deadline"]),
+        ),
+        (str(_l("Small-number threshold")), count_text(data["suppression"]["threshold"])),
+    ]
+    if report.get("data_version"):
+        rows.append((str(_l("Data version")), report["data_version"]))
+    return rows
 
 
 def _label(row: dict[str, Any], locale: str) -> str:
@@ -113,19 +138,33 @@ def _trend(data: dict[str, Any]) -> Figure:
     labels = [month_label(m["month"]) for m in months]
     received, resolved = _("Received"), _("Resolved")
     title = _("Cases received and resolved, month by month")
-    svg = line_chart(
-        "chart-trend",
-        title,
-        _(
-            "Line chart of the cases received and resolved each month; the table below "
-            "gives the figures."
-        ),
-        labels,
-        [
-            Series(received, [m["received"] for m in months]),
-            Series(resolved, [m["resolved"] for m in months]),
-        ],
-    )
+    series = [
+        Series(received, [m["received"] for m in months]),
+        Series(resolved, [m["resolved"] for m in months]),
+    ]
+    if len(months) <= FEW_MONTHS:
+        # A line through one to three points reads as lone dots: bars instead.
+        svg = grouped_bar_chart(
+            "chart-trend",
+            title,
+            _(
+                "Bar chart of the cases received and resolved each month; the table below "
+                "gives the figures."
+            ),
+            labels,
+            series,
+        )
+    else:
+        svg = line_chart(
+            "chart-trend",
+            title,
+            _(
+                "Line chart of the cases received and resolved each month; the table below "
+                "gives the figures."
+            ),
+            labels,
+            series,
+        )
     rows = [
         [label, count_text(m["received"]), count_text(m["resolved"])]
         for label, m in zip(labels, months, strict=True)
@@ -144,8 +183,10 @@ def _deadline(data: dict[str, Any]) -> Figure:
         Bar(_("Within the deadline"), within, count_text(within)),
         Bar(_("After the deadline"), late, count_text(late)),
     ]
-    svg = bar_chart(
-        "chart-deadline", title, _("Bar chart; the table below gives the figures."), bars
+    svg = (
+        bar_chart("chart-deadline", title, _("Bar chart; the table below gives the figures."), bars)
+        if within or late
+        else None
     )
     rows = [[b.label, b.text] for b in bars]
     share = [
@@ -171,9 +212,23 @@ def _breakdown(
         if bars
         else None
     )
+    sentence = ""
+    if rows and all(r.get("suppression") == BELOW_THRESHOLD for r in rows):
+        # A chart of nothing but "< 3" tells nothing: one sentence says it.
+        svg = None
+        sentence = ngettext(
+            "Each group has fewer than %(n)d cases, so the figures are not shown one by "
+            "one (so that no shop or person can be recognised); together they make "
+            "%(num)d case.",
+            "Each group has fewer than %(n)d cases, so the figures are not shown one by "
+            "one (so that no shop or person can be recognised); together they make "
+            "%(num)d cases.",
+            total,
+            n=threshold,
+        )
     table = [[_label(r, locale), cell_text(r, threshold)] for r in rows]
     headers = [str(BREAKDOWN_COLUMNS[name]), _("Cases")]
-    return Figure(name, title, svg, headers, table, [_("Total"), count_text(total)], note)
+    return Figure(name, title, svg, headers, table, [_("Total"), count_text(total)], note, sentence)
 
 
 def figures(data: dict[str, Any], locale: str) -> list[Figure]:

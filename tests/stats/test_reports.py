@@ -181,8 +181,11 @@ def test_the_report_page_has_charts_tables_and_downloads(dataset, client):
     html = client.get(f"/stats/{report.id}").get_data(as_text=True)
     for figure in ("trend", "deadline", "category", "outcome", "source", "kind", "ward"):
         assert f'data-testid="figure-{figure}"' in html
-    assert html.count('role="img"') == 7  # every chart; one scope, so no province chart
-    assert html.count("<title id=") == 7 and html.count("<desc id=") == 7
+    # Every figure (one scope, so no province chart): a chart, or one sentence when
+    # all its figures are hidden small numbers.
+    charts = html.count('role="img"')
+    assert charts + html.count('data-testid="chart-sentence"') == 7
+    assert html.count("<title id=") == charts and html.count("<desc id=") == charts
     assert "style=" not in html and "<script>" not in html
     assert "&lt; 3" in html  # small cells
     for fmt in ("csv", "xlsx", "json"):
@@ -343,7 +346,8 @@ def test_association_staff_build_preview_and_publish_a_quarter(dataset, client):
         1,
     )
     preview = client.get(draft_url).get_data(as_text=True)
-    assert 'data-testid="draft-banner"' in preview and preview.count('role="img"') == 7
+    assert 'data-testid="draft-banner"' in preview
+    assert preview.count('role="img"') + preview.count('data-testid="chart-sentence"') == 7
     assert "46.000.000 ₫" in preview
     client.post(draft_url, data={"title": "Quý 3/2026", "commentary": "Nhận xét."})
     refused = client.post(f"{draft_url}/publish", data={})
