@@ -170,7 +170,7 @@ _PLAUSIBLE_DATE = DateRange(
 
 
 def _option(value, label, selected: bool) -> str:
-    value = str(value) if isinstance(value, bool) else value
+    value = str(value) if isinstance(value, bool) else ("" if value is None else value)
     attributes = f'selected value="{escape(value)}"' if selected else f'value="{escape(value)}"'
     return f"<option {attributes}>{escape(label or value)}</option>"
 

@@ -238,7 +238,7 @@ def _ward_names() -> dict[int, str]:
 
 
 def _active_filters(args) -> int:
-    return sum(1 for key in PANEL_FILTERS if (args.get(key) or "").strip())
+    return sum(1 for key in PANEL_FILTERS if (args.get(key) or "").strip() not in ("", "None"))
 
 
 def _queue_request(user: User, locale: str, officers: list[Row]):

@@ -66,7 +66,11 @@ class View:
 
 def canonical(args: Mapping[str, str]) -> dict[str, str]:
     """The filters of a query, without empty values, paging or anything else."""
-    return {key: args[key].strip() for key in FILTER_KEYS if (args.get(key) or "").strip()}
+    return {
+        key: args[key].strip()
+        for key in FILTER_KEYS
+        if (args.get(key) or "").strip() not in ("", "None")
+    }
 
 
 def builtin_views(user: User) -> list[View]:

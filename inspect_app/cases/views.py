@@ -175,6 +175,11 @@ def _restored_forms(case: Case, kept: dict[str, str]) -> dict:
         if action.value in prefixes:
             forms[action] = _form_for(action, case, formdata=formdata)
             forms["restored"].add(action)
+    # The page opens at the text given back.
+    restored = [f for key, f in forms.items() if key != "restored"]
+    for field in (f for form in restored[:1] for f in form if f.type == "TextAreaField"):
+        field.render_kw = {**(field.render_kw or {}), "autofocus": True}
+        break
     return forms
 
 
