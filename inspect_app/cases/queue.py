@@ -41,6 +41,7 @@ SORTS = ("deadline", "age", "activity")
 # "more than 1,000" instead of counting every match of a common word in a province
 # (or the whole country) on every page.
 COUNT_CAP = 1000
+TRIGRAM = 3  # letters a search term needs for the trigram index to narrow it down
 
 # Cases per team, province and state, kept exact by triggers on `cases` in the
 # transaction of every INSERT, UPDATE and DELETE (migration 38a5d9a9aa06). The queue
@@ -127,8 +128,14 @@ def _filtered(user: User, filters: QueueFilters, today: date, calendar: WorkingC
         query = query.where(Case.received_at >= _start_of(filters.received_from))
     if filters.received_to:
         query = query.where(Case.received_at < _start_of(filters.received_to + timedelta(days=1)))
-    for term in fold(filters.search).split()[:5]:
-        query = query.where(Case.search_text.contains(term, autoescape=True))
+    terms = fold(filters.search).split()[:5]
+    indexed = [t for t in terms if len(t) >= TRIGRAM] or terms
+    for term in terms:
+        # A term of one or two letters has no trigram: given to the trigram index it
+        # matches every row ("my" of "mỹ phẩm" made the index return a whole province).
+        # Beside a longer term it is checked on the rows the longer one found.
+        column = Case.search_text if term in indexed else Case.search_text.concat("")
+        query = query.where(column.contains(term, autoescape=True))
     return query
 
 
