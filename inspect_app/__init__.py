@@ -31,6 +31,7 @@ def _init_extensions(app: Flask) -> None:
     from inspect_app.core.web import init_web, select_locale
     from inspect_app.dbsetup import init_database_behaviour
     from inspect_app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from inspect_app.notify.views import remember_last_activity
 
     db.init_app(app)
     init_database_behaviour(app)
@@ -42,6 +43,8 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    # Before the session checks: the unread-count poll is not activity.
+    app.before_request(remember_last_activity)
     init_sessions(app)
     init_web(app)
     init_typed_work(app)

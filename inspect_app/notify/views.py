@@ -13,11 +13,13 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     has_request_context,
     jsonify,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -57,11 +59,20 @@ def notifications():
     )
 
 
+def remember_last_activity() -> None:
+    """Registered before the session checks (see create_app): the time of the
+    officer's last real request, which the unread-count poll puts back."""
+    g.last_activity = session.get("seen_at")
+
+
 @bp.route("/notifications/unread.json")
 @login_required
 def unread_count():
     """The unread count, for the menu to update itself without a reload (app.js asks
-    every minute while the page is visible)."""
+    every minute while the page is visible). Asking is not activity: a page left
+    open still ends its session after SESSION_IDLE_MINUTES."""
+    if g.get("last_activity") is not None:
+        session["seen_at"] = g.last_activity
     response = jsonify(unread=services.unread_count(current_user.id))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -193,3 +193,21 @@ def test_the_unread_count_is_served_for_the_menu_to_poll(app, org):
     assert response.get_json() == {"unread": 1}
     assert response.headers["Cache-Control"] == "no-store"
     assert app.test_client().get("/notifications/unread.json").status_code == 302
+
+
+def test_the_poll_does_not_keep_an_idle_session_alive(app, org):
+    client = app.test_client()
+    login(client, org.inspector)
+    with client.session_transaction() as session:
+        session["seen_at"] = 1000  # long ago
+        seen = session["seen_at"]
+    app.config["SESSION_IDLE_MINUTES"], saved = 10**9, app.config["SESSION_IDLE_MINUTES"]
+    try:
+        assert client.get("/notifications/unread.json").status_code == 200
+        with client.session_transaction() as session:
+            assert session["seen_at"] == seen, "asking for the count is not activity"
+        client.get("/notifications")
+        with client.session_transaction() as session:
+            assert session["seen_at"] > seen, "a page is"
+    finally:
+        app.config["SESSION_IDLE_MINUTES"] = saved
