@@ -32,18 +32,14 @@ def team_officers(team_id: int | None) -> list[Row]:
     )
 
 
-def open_case_counts(team_id: int | None) -> dict[int, int]:
-    """Officer id → open cases of the team assigned to them (one grouped query on the
-    team's open cases)."""
-    if team_id is None:
+def open_case_counts(officer_ids: list[int]) -> dict[int, int]:
+    """Officer id → open cases assigned to them (read from the (assignee, status)
+    index, not from the team's cases)."""
+    if not officer_ids:
         return {}
     rows = db.session.execute(
         select(Case.assignee_id, func.count())
-        .where(
-            Case.team_id == team_id,
-            Case.status.in_(OPEN_VALUES),
-            Case.assignee_id.is_not(None),
-        )
+        .where(Case.assignee_id.in_(officer_ids), Case.status.in_(OPEN_VALUES))
         .group_by(Case.assignee_id)
     )
     return {assignee: n for assignee, n in rows}

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     and_,
     func,
+    or_,
     select,
     tuple_,
 )
@@ -208,16 +209,33 @@ def _keyset(sort: str, cursor: list) -> _After:
     return _After(tuple_(Case.next_due, Case.id) > (date.fromisoformat(key), ident))
 
 
-def _rows(query: Select, sort: str, after: _After | None, limit: int, undated: bool) -> list[Row]:
+def _rows(
+    query: Select,
+    sort: str,
+    after: _After | None,
+    limit: int,
+    undated: bool,
+    searched: bool = False,
+) -> list[Row]:
     """One page in the sort order.
 
     By deadline, `ORDER BY next_due NULLS LAST, id` runs as two index range scans —
     the cases with a deadline after the cursor, then, if the page is not full and
     cases without a deadline may match (`undated`), those — instead of one scan that
     an OR in the keyset condition would make read every row before the cursor.
+
+    A search is one query: its matches come from a trigram index, not in deadline
+    order, so there is no range to keep; and without the `next_due IS NOT NULL` of
+    the dated half, the state filter alone selects the partial index of open cases
+    (migration e15a0c1d2b04) instead of the planner intersecting the whole table's.
     """
     if sort != "deadline":
         return _fetch(query.where(*_present(after)).order_by(*_sort_columns(sort)), limit)
+    if searched:
+        if after is not None and not after.undated:
+            after = _After(or_(after.condition, Case.next_due.is_(None)))
+        ordered = query.where(*_present(after)).order_by(Case.next_due.asc().nulls_last(), Case.id)
+        return _fetch(ordered, limit)
     rows = []
     if after is None or not after.undated:
         dated = query.where(Case.next_due.is_not(None), *_present(after))
@@ -259,15 +277,12 @@ def queue_page(
             after = None
     # A deadline filter leaves out the cases without a deadline.
     undated = not filters.overdue and filters.due_within is None
-    rows = _rows(query, sort, after, page_size + 1, undated)
+    searched = bool(fold(filters.search).split())
+    rows = _rows(query, sort, after, page_size + 1, undated, searched)
     next_cursor = (
         encode_cursor(_cursor_value(rows[page_size - 1], sort)) if len(rows) > page_size else None
     )
-    counts = _counts(user, filters, base)
-    if all(n is not None for n in counts.values()):
-        total, capped = sum(counts[s] for s in _listed_states(filters)), False
-    else:
-        total, capped = capped_count(query)
+    counts, total, capped = _counts(user, filters, base, query)
     return QueuePage(
         cases=rows[:page_size],
         next_cursor=next_cursor,
@@ -281,35 +296,36 @@ def _listed_states(filters: QueueFilters) -> list[str]:
     return filters.statuses or [s.value for s in CaseStatus]
 
 
-def _counts(user: User, filters: QueueFilters, base: Select) -> dict[str, int | None]:
-    """Cases per state under the same filters (the state filter aside): from the
-    counter table when only the scope filters them, else counted up to COUNT_CAP
-    matches — past it every state is None ("not counted")."""
-    counts: dict[str, int | None] = {s.value: 0 for s in CaseStatus}
+def _counts(
+    user: User, filters: QueueFilters, base: Select, listed: Select
+) -> tuple[dict[str, int | None], int, bool]:
+    """Cases per state, the number listed, and whether that number is only a lower
+    bound. When only the scope filters the queue, every state's count comes from the
+    counter table. Otherwise the listed states are counted under the filters, reading
+    at most COUNT_CAP + 1 matching rows: past it the page says "more than 1,000"
+    and no state gets a number; the states not listed get none either (counting them
+    would read matches the page does not show)."""
+    states = _listed_states(filters)
     only_scope = replace(filters, statuses=[], sort="") == QueueFilters(statuses=[], sort="")
     if only_scope:
+        counts: dict[str, int | None] = {s.value: 0 for s in CaseStatus}
         counts.update(kept_counts(user))
-        return counts
-    found = capped_counts(base)
+        return counts, sum(counts[s] or 0 for s in states), False
+    counts = dict.fromkeys((s.value for s in CaseStatus), None)
+    found = capped_counts(listed)
     if found is None:
-        return dict.fromkeys(counts)
-    counts.update(found)
-    return counts
+        return counts, COUNT_CAP, True
+    counts.update({state: found.get(state, 0) for state in states})
+    return counts, sum(found.values()), False
 
 
-def capped_counts(base: Select, cap: int = COUNT_CAP) -> dict[str, int] | None:
+def capped_counts(query: Select, cap: int | None = None) -> dict[str, int] | None:
     """Matches per state, reading at most ``cap`` + 1 matching rows; None past ``cap``."""
-    sample = base.with_only_columns(Case.status).limit(cap + 1).subquery()
+    cap = COUNT_CAP if cap is None else cap
+    sample = query.with_only_columns(Case.status).limit(cap + 1).subquery()
     counted = select(sample.c.status, func.count()).group_by(sample.c.status)
     found = {status: n for status, n in db.session.execute(counted)}
     return None if sum(found.values()) > cap else found
-
-
-def capped_count(query: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """(matches, False), or (cap, True) when there are more than ``cap``."""
-    sample = query.with_only_columns(Case.id).limit(cap + 1).subquery()
-    n = db.session.scalar(select(func.count()).select_from(sample))
-    return (cap, True) if n > cap else (n, False)
 
 
 def exact_counts(base: Select) -> dict[str, int]:

@@ -255,7 +255,7 @@ def _bulk_form(user: User, officers: list[Row], formdata=None) -> BulkForm | Non
     if user.team_id is None:
         return None
     form = BulkForm(formdata=formdata, prefix="bulk")
-    form.assignee.choices = assign_choices(officers, open_case_counts(user.team_id))
+    form.assignee.choices = assign_choices(officers, open_case_counts([u.id for u in officers]))
     teams = db.session.execute(
         select(Team.id, Team.code, Team.name)
         .where(Team.active, Team.id != user.team_id)

@@ -75,9 +75,8 @@ def _form_for(action: Action, case, formdata=None):
     form_class = ACTION_FORMS.get(action, BaseForm)
     form = form_class(formdata=formdata, prefix=action.value)
     if action is Action.ASSIGN:
-        form.assignee.choices = assign_choices(
-            team_officers(case.team_id), open_case_counts(case.team_id)
-        )
+        officers = team_officers(case.team_id)
+        form.assignee.choices = assign_choices(officers, open_case_counts([u.id for u in officers]))
     if action is Action.ROUTE:
         teams = db.session.scalars(select(Team).where(Team.active).order_by(Team.code))
         form.team.choices = [

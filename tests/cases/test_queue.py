@@ -498,11 +498,15 @@ def test_counts_per_state_follow_scope_and_other_filters(app, org, varied):
         "merged": 0,
         "transferred": 0,
     }
-    # Counts ignore the state filter but follow the others.
+    # Filtered, the listed states are counted under the filters; the others are not
+    # counted (that would read matches the page does not show).
     page = queue_page(
         org.lead, QueueFilters(statuses=["closed"], kind="tip"), today=TODAY, calendar=CALENDAR
     )
-    assert (page.counts["new"], page.counts["assigned"], page.counts["closed"]) == (1, 2, 1)
+    assert page.counts["closed"] == 1 and (page.total, page.total_capped) == (1, False)
+    assert page.counts["new"] is None and page.counts["assigned"] is None
+    page = queue_page(org.lead, QueueFilters(kind="tip"), today=TODAY, calendar=CALENDAR)
+    assert (page.counts["new"], page.counts["assigned"], page.counts["closed"]) == (1, 2, None)
     client = app.test_client()
     _log_in_fully(client, org.lead)
     html = client.get("/cases").get_data(as_text=True)
@@ -564,3 +568,28 @@ def test_state_counts_match_in_total(org, varied):
         select(func.count()).select_from(Case).where(Case.team_id == org.team.id)
     )
     assert sum(page.counts.values()) == total == 7
+
+
+def test_a_search_pages_through_every_match_in_deadline_order(org):
+    """A search runs as one query (NULLS LAST, keyset over the OR): pages of two walk
+    every match once, the cases without a deadline last."""
+    cases = [_file(org.team, f"Sữa bột lô {n}") for n in range(5)]
+    _file(org.team, "Dầu gội Clear")  # not a match
+    for n, case in enumerate(cases[:4]):
+        _set(case, next_due=TODAY + timedelta(days=5 - n))
+    _set(cases[4], next_due=None)
+    seen, cursor = [], None
+    while True:
+        page = queue_page(
+            org.lead,
+            QueueFilters(search="sua bot"),
+            today=TODAY,
+            calendar=CALENDAR,
+            cursor=cursor,
+            page_size=2,
+        )
+        seen += [case.id for case in page.cases]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [c.id for c in reversed(cases[:4])] + [cases[4].id]

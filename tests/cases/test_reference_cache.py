@@ -97,7 +97,7 @@ def test_a_new_jurisdiction_shows_in_the_teams_ward_filter_at_once(app, org, mak
     lead = app.test_client()
     login(lead, org.lead)
     before = _options(lead.get("/cases").get_data(as_text=True), "ward")
-    assert set(before) == {"None"} | {str(w.code) for w in org.team.wards}
+    assert set(before) == {""} | {str(w.code) for w in org.team.wards}
     admin = app.test_client()
     _log_in_fully(admin, make_user(Role.ADMIN))
     kept = sorted(org.team.wards, key=lambda w: w.code)[:2]
@@ -107,7 +107,7 @@ def test_a_new_jurisdiction_shows_in_the_teams_ward_filter_at_once(app, org, mak
     )
     assert response.status_code == 302
     after = _options(lead.get("/cases").get_data(as_text=True), "ward")
-    assert after == {"None": "Tất cả", **{str(w.code): w.name for w in kept}}
+    assert after == {"": "Tất cả", **{str(w.code): w.name for w in kept}}
 
 
 def test_an_e_commerce_team_filters_by_the_wards_of_its_province(app, make_team, make_user):
@@ -117,7 +117,7 @@ def test_an_e_commerce_team_filters_by_the_wards_of_its_province(app, make_team,
     login(client, lead)
     wards = _options(client.get("/cases").get_data(as_text=True), "ward")
     active = db.session.scalars(select(Ward.code).where(Ward.province_code == 1, Ward.active))
-    assert set(wards) == {"None"} | {str(code) for code in active}
+    assert set(wards) == {""} | {str(code) for code in active}
 
 
 def test_what_was_read_inside_a_rolled_back_transaction_is_forgotten(app_ctx):
