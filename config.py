@@ -96,6 +96,9 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "inspect@localhost")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Development only (`make run` sets it): without SMTP_HOST, e-mails are written
+    # to this folder and staff read theirs in the app at /dev/mailbox.
+    DEV_MAILBOX_DIR = os.environ.get("DEV_MAILBOX_DIR", "")
     # Published statistics show counts below this as "< N" (small-cell suppression).
     STATS_SUPPRESSION_THRESHOLD = _env_int("STATS_SUPPRESSION_THRESHOLD", 3)
 
@@ -146,6 +149,8 @@ def validate_config(config: Mapping) -> None:
     problems += _host_cookie_problems(config)
     if int(config.get("TRUSTED_PROXIES") or 0) < 0:
         problems.append("TRUSTED_PROXIES must be 0 or more")
+    if config.get("DEV_MAILBOX_DIR"):
+        problems.append("DEV_MAILBOX_DIR is for development only: unset it")
     if problems:
         raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
 

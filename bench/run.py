@@ -1,12 +1,14 @@
-"""The benchmark: the app against PostgreSQL with the bulk data, beside the physical floor.
+"""The benchmark: the app against PostgreSQL with the bulk data, beside its own SQL.
 
 Run it with `make bench` (which seeds the database first) or directly:
 
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/inspect_bench .venv/bin/python bench/run.py
 
-For each operation it prints p50 / p95 / p99 latency and throughput, the p95 of the
-bare SQL that produces the same result (the floor), their ratio, the target and
-PASS/MISS, and writes everything to bench/results/<date>.json. Query operations run
+For each operation it prints p50 / p95 / p99 latency and throughput, the p95 of its
+floor — for a page, the SQL statements that page itself runs, captured from one
+request and replayed alone on one connection of the app's engine; for the tip
+submission, Pillow's own work — their ratio, the target and PASS/MISS, and writes
+everything to bench/results/<date>.json. Query operations run
 in-process through Flask's test client as real users of a seeded team and province;
 the tip submission goes through gunicorn (2 workers) on a loopback port.
 """

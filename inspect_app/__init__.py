@@ -40,9 +40,11 @@ def _trust_proxies(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from inspect_app.accounts.sessions import init_sessions
+    from inspect_app.core.typed_work import init_typed_work, login_redirect
     from inspect_app.core.web import init_web, select_locale
     from inspect_app.dbsetup import init_database_behaviour
     from inspect_app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from inspect_app.notify.views import remember_last_activity
 
     db.init_app(app)
     init_database_behaviour(app)
@@ -54,14 +56,14 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    # Before the session checks: the unread-count poll is not activity.
+    app.before_request(remember_last_activity)
     init_sessions(app)
     init_web(app)
-
-    @login_manager.unauthorized_handler
-    def _unauthorized():
-        from flask import redirect, request, url_for
-
-        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    init_typed_work(app)
+    # To the login page and back; a refused POST's text is kept, and the login
+    # never lands on a URL that answers only POST (core/typed_work.py).
+    login_manager.unauthorized_handler(login_redirect)
 
 
 def _import_models() -> None:

@@ -99,6 +99,11 @@ DATABASE_ONLY_INDEXES = frozenset(
         "ix_cases_received_stats",
         # The scheduler's rules over open cases by deadline (migration 6d3bb988d5fa).
         "ix_cases_open_due_cover",
+        # Searches in open cases; a national queue by state (migration e15a0c1d2b04).
+        "ix_cases_open_search_trgm",
+        "ix_cases_open_province_search_trgm",
+        "ix_cases_open_team_search_trgm",
+        "ix_cases_open_status_due",
     }
 )
 

@@ -12,7 +12,7 @@ import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import delete
+from sqlalchemy import create_engine, delete, make_url
 
 from config import TestingConfig
 from inspect_app import create_app
@@ -38,6 +38,29 @@ def database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
+def _worker_database(url: str, worker: str | None):
+    """With pytest-xdist, each worker gets its own PostgreSQL database next to the
+    given one (created here, dropped at the end), so `-n 2` works on both engines."""
+    if not worker or not url.startswith("postgresql"):
+        return url, None
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def run(statement: str) -> None:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(statement)
+
+    run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    run(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
+
+    def drop() -> None:
+        run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
 class IsolatedClient(FlaskClient):
     """Each request runs in its own application context, as in production.
 
@@ -55,12 +78,20 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
+def app(tmp_path_factory, request):
     uploads = tmp_path_factory.mktemp("uploads")
-    app = create_app(
-        TestingConfig,
-        {"SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory), "UPLOAD_ROOT": str(uploads)},
+    url, drop = _worker_database(
+        database_url(tmp_path_factory), os.environ.get("PYTEST_XDIST_WORKER")
     )
+    app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_ROOT": str(uploads)})
+    if drop is not None:
+
+        def dispose_and_drop() -> None:
+            with app.app_context():
+                db.engine.dispose()
+            drop()
+
+        request.addfinalizer(dispose_and_drop)
     app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()

@@ -36,6 +36,7 @@ from inspect_app.accounts.sessions import (
     set_pending_login,
     start_session,
 )
+from inspect_app.core.landing import answers_get, landing_url
 from inspect_app.core.redirects import redirect_next
 from inspect_app.extensions import db, limiter
 
@@ -50,14 +51,15 @@ def _finish_login(user, method: str = "password") -> str:
     start_session(user, ip=request.remote_addr, method=method)
     db.session.commit()
     flash(_("Welcome, %(name)s.", name=str(user)), "success")
-    return redirect_next(request.args.get("next"))
+    target = request.args.get("next")
+    return redirect_next(target if answers_get(target) else None, landing_url(user))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(landing_url(current_user))
     form = LoginForm()
     if session.pop("expired", False):
         flash(_("Your session ended. Please log in again."), "info")

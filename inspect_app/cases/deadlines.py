@@ -119,3 +119,77 @@ def display_calendar() -> WorkingCalendar:
 
 
 watch(CalendarOverride)
+
+
+@dataclass
+class Milestone:
+    """One legal deadline of a case, as the case page shows it: met or missed (and
+    by how many days) once the step is done, or the live countdown while it is not."""
+
+    key: str  # "accept" | "notify" | "resolve"
+    label: str
+    due: date
+    level: str  # "met" | "missed", or the live levels of DeadlineStatus
+    text: str
+    done_on: date | None = None
+
+
+MILESTONE_LABELS = {
+    "accept": _l("Decide whether to accept"),
+    "notify": _l("Tell the reporter"),
+    "resolve": _l("Resolve"),
+}
+DECIDED = (CaseStatus.REJECTED, CaseStatus.TRANSFERRED, CaseStatus.MERGED)
+
+
+def _decided_on(case: Case) -> date | None:
+    """The day the case stopped being new: accepted, or not accepted, transferred or
+    merged (the first public step after "received")."""
+    if case.accepted_at is not None:
+        return local_day(case.accepted_at)
+    for update in case.public_updates:
+        if update.status_enum in DECIDED:
+            return local_day(update.created_at)
+    return None
+
+
+def _judged(key: str, due: date, done_on: date) -> Milestone:
+    late = (done_on - due).days
+    if late > 0:
+        text = ngettext("missed by %(num)d day", "missed by %(num)d days", late)
+        return Milestone(key, str(MILESTONE_LABELS[key]), due, "missed", text, done_on)
+    early = -late
+    text = (
+        ngettext("met, %(num)d day early", "met, %(num)d days early", early)
+        if early
+        else str(_l("met, on the last day"))
+    )
+    return Milestone(key, str(MILESTONE_LABELS[key]), due, "met", text, done_on)
+
+
+def case_milestones(case: Case, today: date, calendar: WorkingCalendar) -> list[Milestone]:
+    """Each deadline the case has: judged when its step is done, else counted down —
+    and, once the case has ended, never a countdown (a deadline not reached by then
+    is reported as "not reached: the case ended on …")."""
+    milestones = []
+    ended = case.next_due is None
+    decided = _decided_on(case)
+    steps = (
+        ("accept", case.accept_due, decided),
+        ("notify", case.notify_due, local_day(case.accepted_at) if case.accepted_at else None),
+        ("resolve", case.resolve_due, local_day(case.resolved_at) if case.resolved_at else None),
+    )
+    for key, due, done_on in steps:
+        if due is None:
+            continue
+        if done_on is not None:
+            milestones.append(_judged(key, due, done_on))
+        elif ended:
+            text = str(_l("no longer applies"))
+            milestones.append(Milestone(key, str(MILESTONE_LABELS[key]), due, "none", text))
+        else:
+            live = due_status(due, today, calendar)
+            milestones.append(
+                Milestone(key, str(MILESTONE_LABELS[key]), due, live.level, live.label)
+            )
+    return milestones

@@ -53,13 +53,31 @@ def _candidates(case: Case) -> list[Case]:
     return list(db.session.scalars(query.order_by(Case.received_at.desc()).limit(MAX_CANDIDATES)))
 
 
-def _name_reasons(case: Case, other: Case) -> list[str]:
+IDENTICAL_PHOTO = 6  # bits of 64: the same picture, re-saved, recompressed or resized
+
+
+def _matches(case: Case, other: Case, attr: str) -> bool:
+    mine = {getattr(r, attr) for r in case.reports if getattr(r, attr)}
+    theirs = {getattr(r, attr) for r in other.reports if getattr(r, attr)}
+    return any(_similar(a, b) for a in mine for b in theirs)
+
+
+def _reasons(case: Case, other: Case, photo_distance: int | None) -> list[str]:
+    """Why `other` may be the same matter, in officers' words ("ảnh giống hệt",
+    "cùng người bán, cùng phường") — never a score or a distance."""
     reasons = []
-    for attr, label in (("seller_name", _l("similar seller")), ("product", _l("similar product"))):
-        mine = {getattr(r, attr) for r in case.reports if getattr(r, attr)}
-        theirs = {getattr(r, attr) for r in other.reports if getattr(r, attr)}
-        if any(_similar(a, b) for a in mine for b in theirs):
-            reasons.append(str(label))
+    if photo_distance is not None:
+        reasons.append(
+            str(_l("identical photo"))
+            if photo_distance <= IDENTICAL_PHOTO
+            else str(_l("very similar photo"))
+        )
+    if _matches(case, other, "seller_name"):
+        reasons.append(
+            str(_l("same seller, same ward")) if case.ward_code else str(_l("same seller"))
+        )
+    if _matches(case, other, "product"):
+        reasons.append(str(_l("same product")))
     return reasons
 
 
@@ -82,17 +100,16 @@ def _photo_matches(case: Case, candidates: list[Case]) -> dict[int, int]:
 
 
 def suggest_duplicates(case: Case, limit: int = 5) -> list[Suggestion]:
+    """Open cases of the team in the same ward (or online) that share a photo, the
+    seller or the product; the most reasons first, then the closest photo."""
     candidates = _candidates(case)
     photo_distance = _photo_matches(case, candidates)
-    suggestions = []
+    found = []
     for other in candidates:
-        reasons = [str(_l("same commune/ward"))] if case.ward_code else []
-        reasons += _name_reasons(case, other)
-        if other.id in photo_distance:
-            reasons.append(
-                str(_l("a photo looks alike (distance %(d)d)", d=photo_distance[other.id]))
-            )
-        if len(reasons) > (1 if case.ward_code else 0):
-            suggestions.append(Suggestion(case=other, reasons=reasons))
-    suggestions.sort(key=lambda s: len(s.reasons), reverse=True)
-    return suggestions[:limit]
+        distance = photo_distance.get(other.id)
+        reasons = _reasons(case, other, distance)
+        if reasons:
+            closeness = -(distance if distance is not None else 64)
+            found.append((len(reasons), closeness, other, reasons))
+    found.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    return [Suggestion(case=other, reasons=reasons) for _n, _d, other, reasons in found[:limit]]

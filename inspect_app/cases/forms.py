@@ -7,7 +7,9 @@ import re
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import (
+    BooleanField,
     FileField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -105,7 +107,11 @@ class MergeForm(BaseForm):
 
 
 class AssignForm(BaseForm):
-    assignee = SelectField(_l("Inspector"), coerce=int, validators=[DataRequired()])
+    assignee = SelectField(
+        _l("Inspector"),
+        coerce=_optional_int,
+        validators=[DataRequired(message=_l("Choose an inspector."))],
+    )
     submit = SubmitField(_l("Assign"))
 
 
@@ -155,7 +161,7 @@ class AttachmentForm(BaseForm):
 
 
 def _option(value, label, selected: bool) -> str:
-    value = str(value) if isinstance(value, bool) else value
+    value = str(value) if isinstance(value, bool) else ("" if value is None else value)
     attributes = f'selected value="{escape(value)}"' if selected else f'value="{escape(value)}"'
     return f"<option {attributes}>{escape(label or value)}</option>"
 
@@ -208,7 +214,39 @@ class QueueFilterForm(BaseForm):
     sort = QuickSelectField(_l("Sort by"), validators=[Optional()])
 
 
-class BulkAssignForm(BaseForm):
+class BulkForm(BaseForm):
+    """Several cases of the queue at once: accept, assign, or send to another team.
+
+    `all_on_page` takes the cases listed on the page (`page_ids`) without ticking
+    each one, so the form works without JavaScript too."""
+
     case_ids = SelectMultipleField(_l("Cases"), coerce=int, validate_choice=False)
-    assignee = QuickSelectField(_l("Inspector"), coerce=int, validators=[DataRequired()])
-    submit = SubmitField(_l("Assign selected"))
+    all_on_page = BooleanField(_l("Select all on this page"))
+    page_ids = HiddenField()
+    action = SelectField(
+        _l("Action"),
+        choices=[SelectChoice(a, a) for a in ("accept", "assign", "route")],
+        validate_choice=True,
+    )
+    assignee = QuickSelectField(_l("Inspector"), coerce=_optional_int, validators=[Optional()])
+    team = QuickSelectField(_l("Team"), coerce=_optional_int, validators=[Optional()])
+    reason = TextAreaField(
+        _l("Reason"), validators=[Optional(), Length(max=TEXT_MAX)], render_kw={"rows": 2}
+    )
+
+    def selected_ids(self) -> list[int]:
+        """The ticked cases, or every case of the page; in the order given, once each."""
+        ids = list(self.case_ids.data or [])
+        if self.all_on_page.data:
+            ids = [int(i) for i in (self.page_ids.data or "").split(",") if i.strip().isdigit()]
+        return list(dict.fromkeys(ids))
+
+
+class SaveViewForm(BaseForm):
+    name = StringField(
+        _l("Name of the view"),
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"placeholder": _l("e.g. Sữa bột, phường Hoàn Kiếm")},
+    )
+    query = HiddenField()
+    submit = SubmitField(_l("Save this view"))

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     and_,
     func,
+    or_,
     select,
     tuple_,
 )
@@ -38,6 +39,11 @@ from inspect_app.text import fold
 
 PAGE_SIZE = 50
 SORTS = ("deadline", "age", "activity")
+# Filtered counts read at most this many matching rows: past it, the queue says
+# "more than 1,000" instead of counting every match of a common word in a province
+# (or the whole country) on every page.
+COUNT_CAP = 1000
+TRIGRAM = 3  # letters a search term needs for the trigram index to narrow it down
 
 # Cases per team, province and state, kept exact by triggers on `cases` in the
 # transaction of every INSERT, UPDATE and DELETE (migration 38a5d9a9aa06). The queue
@@ -81,6 +87,8 @@ ROW_COLUMNS = (
     Case.received_at,
     Case.last_activity_at,
     Case.next_due,
+    Case.province_code,
+    Case.ward_code,
 )
 
 
@@ -88,7 +96,13 @@ ROW_COLUMNS = (
 class QueuePage:
     cases: list[Row]  # of ROW_COLUMNS
     next_cursor: str | None
-    counts: dict[str, int]
+    # Cases per state under the filters (the state filter aside); None for every
+    # state when the matches are too many to count on each page (see COUNT_CAP).
+    counts: dict[str, int | None]
+    # Cases listed under all the filters, and whether that is only a lower bound
+    # ("more than COUNT_CAP").
+    total: int = 0
+    total_capped: bool = False
 
 
 def _filtered(user: User, filters: QueueFilters, today: date, calendar: WorkingCalendar) -> Select:
@@ -116,8 +130,14 @@ def _filtered(user: User, filters: QueueFilters, today: date, calendar: WorkingC
         query = query.where(Case.received_at >= _start_of(filters.received_from))
     if filters.received_to:
         query = query.where(Case.received_at < _start_of(filters.received_to + timedelta(days=1)))
-    for term in fold(filters.search).split()[:5]:
-        query = query.where(Case.search_text.contains(term, autoescape=True))
+    terms = fold(filters.search).split()[:5]
+    indexed = [t for t in terms if len(t) >= TRIGRAM] or terms
+    for term in terms:
+        # A term of one or two letters has no trigram: given to the trigram index it
+        # matches every row ("my" of "mỹ phẩm" made the index return a whole province).
+        # Beside a longer term it is checked on the rows the longer one found.
+        column = Case.search_text if term in indexed else Case.search_text.concat("")
+        query = query.where(column.contains(term, autoescape=True))
     return query
 
 
@@ -218,16 +238,33 @@ def _keyset(sort: str, position: Position) -> _After:
     return _After(tuple_(Case.next_due, Case.id) > (key, ident))
 
 
-def _rows(query: Select, sort: str, after: _After | None, limit: int, undated: bool) -> list[Row]:
+def _rows(
+    query: Select,
+    sort: str,
+    after: _After | None,
+    limit: int,
+    undated: bool,
+    searched: bool = False,
+) -> list[Row]:
     """One page in the sort order.
 
     By deadline, `ORDER BY next_due NULLS LAST, id` runs as two index range scans —
     the cases with a deadline after the cursor, then, if the page is not full and
     cases without a deadline may match (`undated`), those — instead of one scan that
     an OR in the keyset condition would make read every row before the cursor.
+
+    A search is one query: its matches come from a trigram index, not in deadline
+    order, so there is no range to keep; and without the `next_due IS NOT NULL` of
+    the dated half, the state filter alone selects the partial index of open cases
+    (migration e15a0c1d2b04) instead of the planner intersecting the whole table's.
     """
     if sort != "deadline":
         return _fetch(query.where(*_present(after)).order_by(*_sort_columns(sort)), limit)
+    if searched:
+        if after is not None and not after.undated:
+            after = _After(or_(after.condition, Case.next_due.is_(None)))
+        ordered = query.where(*_present(after)).order_by(Case.next_due.asc().nulls_last(), Case.id)
+        return _fetch(ordered, limit)
     rows = []
     if after is None or not after.undated:
         dated = query.where(Case.next_due.is_not(None), *_present(after))
@@ -264,20 +301,55 @@ def queue_page(
     after = _keyset(sort, position) if position else None
     # A deadline filter leaves out the cases without a deadline.
     undated = not filters.overdue and filters.due_within is None
-    rows = _rows(query, sort, after, page_size + 1, undated)
+    searched = bool(fold(filters.search).split())
+    rows = _rows(query, sort, after, page_size + 1, undated, searched)
     next_cursor = (
         encode_cursor(_cursor_value(rows[page_size - 1], sort)) if len(rows) > page_size else None
     )
-    counts = _counts(user, filters, base)
-    return QueuePage(cases=rows[:page_size], next_cursor=next_cursor, counts=counts)
+    counts, total, capped = _counts(user, filters, base, query)
+    return QueuePage(
+        cases=rows[:page_size],
+        next_cursor=next_cursor,
+        counts=counts,
+        total=total,
+        total_capped=capped,
+    )
 
 
-def _counts(user: User, filters: QueueFilters, base: Select) -> dict[str, int]:
-    """Cases per state under the same filters (the state filter aside)."""
-    counts = {s.value: 0 for s in CaseStatus}
+def _listed_states(filters: QueueFilters) -> list[str]:
+    return filters.statuses or [s.value for s in CaseStatus]
+
+
+def _counts(
+    user: User, filters: QueueFilters, base: Select, listed: Select
+) -> tuple[dict[str, int | None], int, bool]:
+    """Cases per state, the number listed, and whether that number is only a lower
+    bound. When only the scope filters the queue, every state's count comes from the
+    counter table. Otherwise the listed states are counted under the filters, reading
+    at most COUNT_CAP + 1 matching rows: past it the page says "more than 1,000"
+    and no state gets a number; the states not listed get none either (counting them
+    would read matches the page does not show)."""
+    states = _listed_states(filters)
     only_scope = replace(filters, statuses=[], sort="") == QueueFilters(statuses=[], sort="")
-    counts.update(kept_counts(user) if only_scope else exact_counts(base))
-    return counts
+    if only_scope:
+        counts: dict[str, int | None] = {s.value: 0 for s in CaseStatus}
+        counts.update(kept_counts(user))
+        return counts, sum(counts[s] or 0 for s in states), False
+    counts = dict.fromkeys((s.value for s in CaseStatus), None)
+    found = capped_counts(listed)
+    if found is None:
+        return counts, COUNT_CAP, True
+    counts.update({state: found.get(state, 0) for state in states})
+    return counts, sum(found.values()), False
+
+
+def capped_counts(query: Select, cap: int | None = None) -> dict[str, int] | None:
+    """Matches per state, reading at most ``cap`` + 1 matching rows; None past ``cap``."""
+    cap = COUNT_CAP if cap is None else cap
+    sample = query.with_only_columns(Case.status).limit(cap + 1).subquery()
+    counted = select(sample.c.status, func.count()).group_by(sample.c.status)
+    found = {status: n for status, n in db.session.execute(counted)}
+    return None if sum(found.values()) > cap else found
 
 
 def exact_counts(base: Select) -> dict[str, int]:

@@ -29,6 +29,8 @@ from inspect_app.evidence.models import Photo
 from inspect_app.evidence.services import read_original, store_document
 from inspect_app.evidence.storage import Storage
 from inspect_app.extensions import db
+from inspect_app.notify import officer_events
+from inspect_app.notify.models import MessageKind
 from inspect_app.sealing.services import (
     Revealed,
     SealingError,
@@ -133,6 +135,7 @@ def open_case(report: Report, team: Team | None) -> Case:
     db.session.add_all([case, report])
     db.session.flush()
     recompute_deadlines(case, report.submitted_at)
+    officer_events.lead_needed(case, MessageKind.TRIAGE, report.submitted_at, actor=None)
     record_event(
         actor=report.filed_by,
         action="case.open",

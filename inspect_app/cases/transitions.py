@@ -9,7 +9,7 @@ changes are caught by the case's version column and raised as `ConcurrentChange`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -37,6 +37,8 @@ from inspect_app.cases.workflow import (
 )
 from inspect_app.dbtypes import utcnow
 from inspect_app.extensions import db
+from inspect_app.notify import officer_events
+from inspect_app.notify.models import MessageKind
 from inspect_app.notify.services import queue_reporter_updates
 from inspect_app.text import normalize_text
 
@@ -89,8 +91,10 @@ def _finish(
     now: datetime,
     data: dict | None = None,
     public_message: str | None = None,
+    notify: Callable[[], object] | None = None,
 ) -> None:
-    """The common tail of every action, in the same transaction."""
+    """The common tail of every action, in the same transaction; `notify` queues
+    the officers' notices (notify/officer_events.py) before the case is flushed."""
     move(case, action)
     case.last_activity_at = now
     # No autoflush before flush_case(): a lazy load or query here would flush the
@@ -102,6 +106,8 @@ def _finish(
             )
             queue_reporter_updates(case, now)
         recompute_deadlines(case, now)
+        if notify is not None:
+            notify()
     # The version check happens here; the audit append comes last because on
     # PostgreSQL it holds the chain lock until the commit.
     flush_case()
@@ -169,12 +175,14 @@ def route_case(
     province_code = team.office.province_code  # loaded before the case changes (autoflush)
     case.team = team
     case.province_code = province_code
+    now = now or utcnow()
     _finish(
         user,
         case,
         Action.ROUTE,
-        now or utcnow(),
+        now,
         data={"from_team": previous, "to_team": team.id, "reason": text},
+        notify=lambda: officer_events.lead_needed(case, MessageKind.TRIAGE, now, actor=user),
     )
 
 
@@ -259,13 +267,17 @@ def assign_case(user: User, case: Case, *, assignee: User, now: datetime | None 
     previous = case.assignee_id
     case.assignee = assignee
     first = case.status_enum is CaseStatus.ACCEPTED
+    now = now or utcnow()
     _finish(
         user,
         case,
         Action.ASSIGN,
-        now or utcnow(),
+        now,
         data={"assignee": assignee.id, "previous": previous},
         public_message="" if first else None,
+        notify=lambda: officer_events.case_assigned(
+            case, assignee, user, now, reassigned=previous is not None
+        ),
     )
 
 
@@ -340,6 +352,7 @@ def resolve_case(
             "goods_value": case.goods_value,
         },
         public_message=summary,
+        notify=lambda: officer_events.lead_needed(case, MessageKind.APPROVAL, now, actor=user),
     )
 
 
@@ -362,13 +375,17 @@ def reopen_case(
     text = _text(reason, _l("Give the reason for reopening."))
     case.closed_at = None
     case.resolved_at = None
+    now = now or utcnow()
     _finish(
         user,
         case,
         Action.REOPEN,
-        now or utcnow(),
+        now,
         data={"reason": text, "by_audit": by_audit},
         public_message="",
+        notify=lambda: officer_events.case_reopened(
+            case, user, now, reason=text, by_audit=by_audit
+        ),
     )
 
 

@@ -1,13 +1,10 @@
-"""The case page and its actions."""
+"""The case page and its actions; the queue is in `queue_views.py` (same blueprint)."""
 
 from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterable
-from datetime import date, datetime
-from functools import lru_cache
-from typing import NamedTuple
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -19,34 +16,31 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
-from inspect_app.accounts.models import Team, User, team_wards
-from inspect_app.accounts.permissions import Permission, Role, require_permission
+from inspect_app.accounts.models import Team, User
+from inspect_app.accounts.permissions import Permission, require_permission
 from inspect_app.accounts.services import AccountError
 from inspect_app.audit.services import case_timeline
 from inspect_app.cases import services, transitions
 from inspect_app.cases.access import can_see_case, get_case_or_404
 from inspect_app.cases.deadlines import (
     LOCAL_TZ,
-    DeadlineStatus,
+    case_milestones,
     deadline_status,
     display_calendar,
-    due_statuses,
 )
 from inspect_app.cases.duplicates import suggest_duplicates
 from inspect_app.cases.forms import (
     AssignForm,
     AttachmentForm,
-    BulkAssignForm,
     MergeForm,
     NoteForm,
-    QueueFilterForm,
     ReasonForm,
     RejectForm,
     ResolveForm,
@@ -54,35 +48,32 @@ from inspect_app.cases.forms import (
     TransferForm,
 )
 from inspect_app.cases.models import (
-    OPEN_STATUSES,
     Case,
     CaseAttachment,
     CaseNote,
-    Category,
     Report,
-    ReportKind,
-    ReportSource,
 )
-from inspect_app.cases.queue import InvalidCursor, QueueFilters, queue_page
-from inspect_app.cases.workflow import Action, CaseStatus, allowed_actions, event_titles
+from inspect_app.cases.officers import (
+    assign_choices,
+    officer_name,
+    open_case_counts,
+    team_officers,
+)
+from inspect_app.cases.workflow import Action, allowed_actions, can_transition, event_titles
 from inspect_app.core.bounds import id_in_range
 from inspect_app.core.forms import BaseForm
+from inspect_app.core.typed_work import take_kept_text
 from inspect_app.core.web import format_date_vn
-from inspect_app.deadlines.calendar import WorkingCalendar
 from inspect_app.evidence.images import REASONS, PhotoRejected
 from inspect_app.evidence.services import get_storage, read_document
 from inspect_app.evidence.views import private_response
 from inspect_app.extensions import db
-from inspect_app.geo.cache import cached, clear, province_wards, watch
-from inspect_app.geo.models import Ward
 from inspect_app.retention.forms import HoldForm
 from inspect_app.retention.services import legal_hold_of
 from inspect_app.sealing.forms import UnsealForm
 from inspect_app.sealing.services import SealingError, can_open_originals
 
 bp = Blueprint("cases", __name__, template_folder="templates")
-
-watch(Category, Team)  # the queue's category names and team wards are cached
 
 ACTION_FORMS = {
     Action.REJECT: RejectForm,
@@ -96,26 +87,12 @@ ACTION_FORMS = {
 }
 
 
-def _team_officers(team_id: int | None) -> list[Row]:
-    """(id, full_name, email) of the team's active inspectors and leads, by name."""
-    return list(
-        db.session.execute(
-            select(User.id, User.full_name, User.email)
-            .where(
-                User.team_id == team_id,
-                User.active,
-                User.role.in_([Role.INSPECTOR.value, Role.TEAM_LEAD.value]),
-            )
-            .order_by(User.full_name)
-        )
-    )
-
-
 def _form_for(action: Action, case, formdata=None):
     form_class = ACTION_FORMS.get(action, BaseForm)
     form = form_class(formdata=formdata, prefix=action.value)
     if action is Action.ASSIGN:
-        form.assignee.choices = _officer_choices(_team_officers(case.team_id))
+        officers = team_officers(case.team_id)
+        form.assignee.choices = assign_choices(officers, open_case_counts([u.id for u in officers]))
     if action is Action.ROUTE:
         teams = db.session.scalars(select(Team).where(Team.active).order_by(Team.code))
         form.team.choices = [
@@ -134,6 +111,7 @@ _PAGE_RELATIONS = (
     joinedload(Case.assignee),
     joinedload(Case.ward),
     joinedload(Case.province),
+    joinedload(Case.merged_into),
     selectinload(Case.reports).options(
         selectinload(Report.photos),
         selectinload(Report.ward),
@@ -149,6 +127,15 @@ def _load_page_relations(case: Case) -> None:
     """Load what the page shows of a case the user may see (after the access check,
     so a case out of reach costs what a missing one costs)."""
     db.session.scalars(select(Case).where(Case.id == case.id).options(*_PAGE_RELATIONS)).one()
+
+
+def _actor_names(events) -> dict[int, str]:
+    """The names of the people on the timeline (the audit log keeps their e-mail)."""
+    ids = {event.actor_id for event in events if event.actor_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(User.id, User.full_name, User.email).where(User.id.in_(ids)))
+    return {row.id: officer_name(row) for row in rows}
 
 
 def _unseal_context(case: Case, failed: dict) -> dict:
@@ -169,15 +156,20 @@ def _page(case, forms=None, status: int = 200):
     forms = forms or {}
     action_forms = {a: forms.get(a) or _form_for(a, case) for a in actions}
     show_duplicates = Action.MERGE in actions
+    calendar = display_calendar()
+    today = datetime.now(LOCAL_TZ).date()
+    timeline = case_timeline(case.id)
     response = make_response(
         render_template(
             "cases/case.html",
             case=case,
             actions=actions,
             action_forms=action_forms,
-            timeline=case_timeline(case.id),
+            timeline=timeline,
+            actor_names=_actor_names(timeline),
             event_titles=event_titles(),
-            deadline=deadline_status(case, calendar=display_calendar()),
+            deadline=deadline_status(case, today, calendar),
+            milestones=case_milestones(case, today, calendar),
             duplicates=suggest_duplicates(case) if show_duplicates else [],
             note_form=forms.get("note") or NoteForm(prefix="note"),
             attachment_form=forms.get("attachment") or AttachmentForm(prefix="attachment"),
@@ -185,6 +177,7 @@ def _page(case, forms=None, status: int = 200):
             **_unseal_context(case, forms.get("unseal") or {}),
             legal_hold=legal_hold_of(case),
             hold_form=forms.get("hold") or HoldForm(prefix="hold"),
+            restored=forms.get("restored", set()),
             confirm_form=BaseForm(),
         ),
         status,
@@ -197,7 +190,33 @@ def _page(case, forms=None, status: int = 200):
 @bp.route("/cases/<id:case_id>")
 @require_permission(Permission.VIEW_CASES)
 def case_page(case_id: int):
-    return _page(get_case_or_404(current_user, case_id))
+    case = get_case_or_404(current_user, case_id)
+    kept = take_kept_text(request.path)
+    if not kept:
+        return _page(case)
+    flash(_("What you typed before logging in again is back: check it and send it."), "info")
+    return _page(case, _restored_forms(case, kept))
+
+
+def _restored_forms(case: Case, kept: dict[str, str]) -> dict:
+    """The page's forms filled with text kept from a refused POST (typed_work)."""
+    formdata = MultiDict(kept)
+    prefixes = {name.split("-", 1)[0] for name in kept if "-" in name}
+    forms: dict = {"restored": set()}
+    if "note" in prefixes:
+        forms["note"] = NoteForm(formdata=formdata, prefix="note")
+    if "attachment" in prefixes:
+        forms["attachment"] = AttachmentForm(formdata=formdata, prefix="attachment")
+    for action in allowed_actions(current_user, case):
+        if action.value in prefixes:
+            forms[action] = _form_for(action, case, formdata=formdata)
+            forms["restored"].add(action)
+    # The page opens at the text given back.
+    restored = [f for key, f in forms.items() if key != "restored"]
+    for field in (f for form in restored[:1] for f in form if f.type == "TextAreaField"):
+        field.render_kw = {**(field.render_kw or {}), "autofocus": True}
+        break
+    return forms
 
 
 def _run_action(action: Action, case, form) -> None:
@@ -286,8 +305,47 @@ def case_action(case_id: int, action: str):
         form = _form_for(action, case, formdata=request.form)
         return _page(case, {action: form}, status=exc.status_code)
     db.session.commit()
-    flash(_("Done: %(action)s.", action=action.title), "success")
+    flash(_done_message(action, case), "success")
     return redirect(url_for(".case_page", case_id=case.id))
+
+
+def _done_message(action: Action, case: Case) -> str:
+    """What happened, in a sentence (not "Done: Assign.")."""
+    if action is Action.ACCEPT:
+        return _("The case is accepted (thụ lý). Assign it to an inspector next.")
+    if action is Action.ROUTE:
+        return _("The case was sent to %(team)s.", team=case.team.name)
+    if action is Action.REJECT:
+        return _("The case is not accepted; the reporter will see the reason.")
+    if action is Action.MERGE:
+        return _("The case was merged into case #%(id)d.", id=case.merged_into_id)
+    if action is Action.TRANSFER:
+        return _("The case was transferred to %(agency)s.", agency=case.transfer_agency)
+    if action is Action.ASSIGN:
+        return _("The case is assigned to %(name)s.", name=str(case.assignee))
+    if action is Action.CLAIM:
+        return _("You took this case.")
+    if action is Action.START:
+        return _("Investigation started.")
+    if action is Action.RESOLVE:
+        return _("The outcome is recorded; it waits for the team lead's approval.")
+    if action is Action.APPROVE:
+        return _("Approved: the case is closed.")
+    if action is Action.REOPEN:
+        return _("The case is reopened for investigation.")
+    return _("The deadline is extended to %(date)s.", date=format_date_vn(case.resolve_due))
+
+
+@bp.route("/cases/<id:case_id>/merge/<id:target_id>")
+@require_permission(Permission.TRIAGE_CASES)
+def merge_confirm(case_id: int, target_id: int):
+    """Merging by tapping a suggested duplicate: this page shows both cases side by
+    side and asks once more, then posts the merge action."""
+    case = get_case_or_404(current_user, case_id)
+    target = get_case_or_404(current_user, target_id)
+    if not can_transition(current_user, case, Action.MERGE) or target.id == case.id:
+        return redirect(url_for(".case_page", case_id=case.id)), 303
+    return render_template("cases/merge_confirm.html", case=case, target=target)
 
 
 @bp.route("/cases/<id:case_id>/notes", methods=["POST"])
@@ -436,231 +494,4 @@ def originals(case_id: int, report_id: int):
     return response
 
 
-class QueueRow(NamedTuple):
-    """One line of the queue, every text already made."""
-
-    id: int
-    href: str
-    title: str
-    category: str
-    status: str
-    status_title: str
-    deadline: DeadlineStatus
-    next_due: str
-    assignee: str
-    received: str
-    select_label: str
-
-
-def _category_names(locale: str, needed: Iterable[int] = ()) -> dict[int, str]:
-    """Category id → name, in the filter's order (reference data, cached; read again
-    when a category in `needed` is not in it yet)."""
-
-    def load() -> dict[int, str]:
-        categories = db.session.scalars(select(Category).order_by(Category.sort_order))
-        return {c.id: c.name_for(locale) for c in categories}
-
-    names = cached(("category_names", locale), load)
-    if not names.keys() >= set(needed):
-        clear()
-        names = cached(("category_names", locale), load)
-    return names
-
-
-@lru_cache(maxsize=8)
-def _fixed_choices(locale: str) -> dict[str, tuple[SelectChoice, ...]]:
-    """The choices that are the same for everyone, per locale (`locale` is the
-    request's: gettext answers in it)."""
-    everything = SelectChoice("", _("All"))
-    return {
-        "status": (
-            SelectChoice("", _("Open cases")),
-            SelectChoice("all", _("All states")),
-            *[SelectChoice(s.value, s.title) for s in CaseStatus],
-        ),
-        "source": (everything, *[SelectChoice(s.value, s.title) for s in ReportSource]),
-        "kind": (everything, *[SelectChoice(k.value, k.title) for k in ReportKind]),
-        "assignee": (
-            everything,
-            SelectChoice("mine", _("Me")),
-            SelectChoice("unassigned", _("Unassigned")),
-        ),
-        "due": (
-            everything,
-            SelectChoice("overdue", _("Overdue")),
-            SelectChoice("3", _("Due within 3 working days")),
-            SelectChoice("7", _("Due within 7 working days")),
-        ),
-        "sort": (
-            SelectChoice("deadline", _("Deadline")),
-            SelectChoice("age", _("Oldest first")),
-            SelectChoice("activity", _("Last activity")),
-        ),
-    }
-
-
-def _officer_choices(officers: list[Row]) -> list[SelectChoice]:
-    return [SelectChoice(u.id, u.full_name or u.email) for u in officers]
-
-
-def _queue_choices(form: QueueFilterForm, user: User, officers: list[Row], locale: str) -> None:
-    fixed = _fixed_choices(locale)
-    for name in ("status", "source", "kind", "due", "sort"):
-        form[name].choices = fixed[name]
-    everything = SelectChoice(None, _("All"))
-    categories = _category_names(locale)
-    form.category.choices = [everything, *[SelectChoice(i, n) for i, n in categories.items()]]
-    form.ward.choices = [everything, *[SelectChoice(c, n) for c, n in _scope_wards(user)]]
-    form.assignee.choices = [
-        *fixed["assignee"],
-        *[SelectChoice(str(u.id), u.full_name or u.email) for u in officers],
-    ]
-
-
-def _scope_wards(user: User) -> list[tuple[int, str]]:
-    """(code, name) of the wards the user's queue can be filtered by: the team's
-    jurisdiction, or the province's for e-commerce teams and directors."""
-    if user.team_id is not None:
-        wards = _team_wards(user.team_id)
-        if wards or not user.team.is_ecommerce:
-            return wards
-    office = user.office_of_scope
-    return province_wards(office.province_code) if office else []
-
-
-def _team_wards(team_id: int) -> list[tuple[int, str]]:
-    """The jurisdiction of a team that is not an e-commerce team, by name (kept per
-    process; a change of jurisdiction goes through `Team.wards`, which empties it)."""
-
-    def load() -> list[tuple[int, str]]:
-        rows = db.session.execute(
-            select(Ward.code, Ward.name)
-            .join(team_wards, team_wards.c.ward_code == Ward.code)
-            .join(Team, Team.id == team_wards.c.team_id)
-            .where(Team.id == team_id, Team.is_ecommerce.is_(False))
-            .order_by(Ward.name)
-        )
-        return [(code, name) for code, name in rows]
-
-    return cached(("team_wards", team_id), load)
-
-
-def _filters(form: QueueFilterForm) -> QueueFilters:
-    status = form.status.data or ""
-    statuses = (
-        [s.value for s in OPEN_STATUSES] if status == "" else ([] if status == "all" else [status])
-    )
-    due = form.due.data or ""
-    return QueueFilters(
-        statuses=statuses,
-        category_id=form.category.data,
-        ward_code=form.ward.data,
-        source=form.source.data or None,
-        kind=form.kind.data or None,
-        assignee=form.assignee.data or None,
-        overdue=due == "overdue",
-        due_within=int(due) if due.isdigit() else None,
-        received_from=form.received_from.data,
-        received_to=form.received_to.data,
-        search=form.q.data or "",
-        sort=form.sort.data or "deadline",
-    )
-
-
-def _assignee_names(cases: list[Row], officers: list[Row]) -> dict[int, str]:
-    """Assignee id → name; the team's officers are known already."""
-    names = {u.id: u.full_name or u.email for u in officers}
-    missing = {c.assignee_id for c in cases if c.assignee_id is not None} - names.keys()
-    if missing:
-        others = select(User.id, User.full_name, User.email).where(User.id.in_(missing))
-        names.update({u.id: u.full_name or u.email for u in db.session.execute(others)})
-    return names
-
-
-def _queue_rows(
-    cases: list[Row],
-    officers: list[Row],
-    today: date,
-    calendar: WorkingCalendar,
-    locale: str,
-    bulk: bool,
-) -> list[QueueRow]:
-    deadlines = due_statuses((case.next_due for case in cases), today, calendar)
-    assignees = _assignee_names(cases, officers)
-    categories = _category_names(locale, {case.category_id for case in cases})
-    status_titles = {s.value: s.title for s in CaseStatus}
-    select_label = _("Select case %(id)d") if bulk else ""
-    return [
-        QueueRow(
-            id=case.id,
-            href=url_for(".case_page", case_id=case.id),
-            title=case.title,
-            category=categories[case.category_id],
-            status=case.status,
-            status_title=status_titles[case.status],
-            deadline=deadlines[case.next_due],
-            next_due=format_date_vn(case.next_due),
-            assignee=assignees.get(case.assignee_id, "—"),
-            received=format_date_vn(case.received_at),
-            select_label=select_label % {"id": case.id},
-        )
-        for case in cases
-    ]
-
-
-@bp.route("/cases")
-@require_permission(Permission.VIEW_CASES)
-def queue():
-    user = current_user._get_current_object()
-    locale = str(get_locale())
-    can_assign = user.can(Permission.ASSIGN_CASES)
-    # The bulk form lists the officers of the lead's team (the filter: none without one).
-    officers = _team_officers(user.team_id) if user.team_id or can_assign else []
-    form = QueueFilterForm(request.args)
-    _queue_choices(form, user, officers if user.team_id else [], locale)
-    if request.args and not form.validate():
-        return render_template("cases/queue.html", form=form, page=None, statuses=CaseStatus), 400
-    today = datetime.now(LOCAL_TZ).date()
-    calendar = display_calendar()
-    try:
-        page = queue_page(
-            user, _filters(form), today=today, calendar=calendar, cursor=request.args.get("after")
-        )
-    except InvalidCursor:
-        abort(400)
-    bulk = None
-    if can_assign:
-        bulk = BulkAssignForm()
-        bulk.assignee.choices = _officer_choices(officers)
-    args = {k: v for k, v in request.args.items() if k != "after"}
-    return render_template(
-        "cases/queue.html",
-        form=form,
-        page=page,
-        rows=_queue_rows(page.cases, officers, today, calendar, locale, bulk is not None),
-        statuses=CaseStatus,
-        bulk=bulk,
-        args=args,
-    )
-
-
-@bp.route("/cases/assign", methods=["POST"])
-@require_permission(Permission.ASSIGN_CASES)
-def bulk_assign():
-    form = BulkAssignForm()
-    form.assignee.choices = _officer_choices(_team_officers(current_user.team_id))
-    if not form.validate_on_submit() or not form.case_ids.data:
-        flash(_("Choose cases and an inspector."), "error")
-        return redirect(url_for(".queue")), 303
-    cases = [get_case_or_404(current_user, case_id) for case_id in form.case_ids.data]
-    try:
-        count = transitions.assign_cases(
-            current_user, cases, assignee=db.session.get(User, form.assignee.data)
-        )
-    except transitions.WorkflowError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".queue")), 303
-    db.session.commit()
-    flash(_("%(n)d cases assigned.", n=count), "success")
-    return redirect(url_for(".queue"))
+from inspect_app.cases import queue_views  # noqa: E402,F401  (routes on this blueprint)

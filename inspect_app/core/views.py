@@ -19,6 +19,12 @@ def home():
     return render_template("core/home.html")
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says."""
+    return current_app.send_static_file("favicon.ico")
+
+
 @bp.route("/healthz")
 def healthz():
     """Liveness and database reachability, for load balancers and monitoring."""

@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from inspect_app.core.bounds import IdConverter
+from inspect_app.core.landing import landing_url
 from inspect_app.extensions import db
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -112,6 +113,7 @@ def init_web(app: Flask) -> None:
     app.add_template_filter(format_date_vn, "date_vn")
     app.add_template_filter(format_datetime_vn, "datetime_vn")
     app.add_template_filter(format_vnd, "vnd")
+    app.add_template_global(landing_url)
     for status in ERROR_STATUSES:
         app.register_error_handler(status, render_error)
 

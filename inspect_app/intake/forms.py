@@ -160,6 +160,12 @@ class AssociationIntakeForm(ReportFields, ContactFields):
     )
     submit = SubmitField(_l("File complaint"))
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Staff file for a consumer: the questions speak of the consumer, not "you".
+        self.description.label.text = str(_l("What does the consumer report?"))
+        self.location_type.label.text = str(_l("Where did the consumer see the goods?"))
+
 
 class TrackForm(BaseForm):
     code = StringField(

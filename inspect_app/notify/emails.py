@@ -342,3 +342,93 @@ def password_link_email(user: User, url: str, invitation: bool, valid_hours: int
             links=[EmailLink(_("Choose your password"), url)],
         )
         return _render(content, locale_of(user))
+
+
+def event_email(
+    user: User,
+    kind: str,
+    case: Case,
+    *,
+    reassigned: bool = False,
+    answered: bool = False,
+    reason: str = "",
+    by: str = "",
+) -> Email:
+    """A notice of work that arrives: a case assigned, a reporter's information or
+    answer, a reopened case, a new case to triage, a resolution to approve."""
+    from inspect_app.notify.models import MessageKind
+
+    with force_locale(locale_of(user)):
+        label = _case_label(case)
+        kind = MessageKind(kind)
+        paragraphs = []
+        if kind is MessageKind.ASSIGNED:
+            subject = (
+                _("Case #%(id)d was reassigned to you", id=case.id)
+                if reassigned
+                else _("Case #%(id)d is assigned to you", id=case.id)
+            )
+            paragraphs.append(_("%(case)s is now yours to investigate.", case=label))
+        elif kind is MessageKind.REPORTER_INFO:
+            subject = (
+                _("The reporter answered on case #%(id)d", id=case.id)
+                if answered
+                else _("The reporter added information to case #%(id)d", id=case.id)
+            )
+            paragraphs.append(_("Read it on the case page: %(case)s.", case=label))
+        elif kind is MessageKind.REOPENED:
+            subject = _("Case #%(id)d was reopened", id=case.id)
+            paragraphs.append(_("%(case)s is open again for investigation.", case=label))
+        elif kind is MessageKind.TRIAGE:
+            subject = _("New case #%(id)d to triage", id=case.id)
+            paragraphs.append(_("%(case)s arrived in your team's area.", case=label))
+        else:
+            subject = _("Case #%(id)d waits for your approval", id=case.id)
+            paragraphs.append(_("The outcome of %(case)s was recorded.", case=label))
+        if by:
+            paragraphs.append(_("By: %(name)s.", name=by))
+        if reason:
+            paragraphs.append(_("Reason: %(reason)s", reason=reason))
+        if case.next_due is not None:
+            paragraphs.append(_("Deadline: %(date)s.", date=format_date_vn(case.next_due)))
+        content = _Content(
+            subject=subject,
+            greeting=_greeting(user),
+            paragraphs=paragraphs,
+            links=[_open_case(case)],
+        )
+        return _render(content, locale_of(user))
+
+
+def notice_digest_email(user: User, today: date, notices: Sequence, total: int) -> Email:
+    """The day's notices of an officer who chose the daily e-mail for them (the
+    first ``len(notices)`` of ``total``)."""
+    with force_locale(locale_of(user)):
+        links = [
+            EmailLink(notice.message, case_url(notice.case_id) if notice.case_id else "")
+            for notice in notices
+        ]
+        if total > len(notices):
+            more = total - len(notices)
+            links.append(
+                EmailLink(
+                    ngettext(
+                        "… and %(num)d more: see your notifications",
+                        "… and %(num)d more: see your notifications",
+                        more,
+                    ),
+                    f"{_base_url()}/notifications",
+                )
+            )
+        content = _Content(
+            subject=ngettext(
+                "Your notices of %(date)s: %(num)d new",
+                "Your notices of %(date)s: %(num)d new",
+                total,
+                date=format_date_vn(today),
+            ),
+            greeting=_greeting(user),
+            paragraphs=[_("Since the last e-mail:")],
+            links=links,
+        )
+        return _render(content, locale_of(user))

@@ -7,6 +7,7 @@ send and records what happened. Addresses never reach a log line or `last_error`
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import smtplib
 import ssl
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 
 from inspect_app.dbtypes import utcnow
 
@@ -41,6 +43,9 @@ class SmtpSettings:
     password: str
     mail_from: str
     max_attempts: int
+    # Development only: "send" into .eml files in this folder instead of SMTP
+    # (DEV_MAILBOX_DIR; refused in production, see config.validate_config).
+    mailbox_dir: str = ""
 
     @classmethod
     def from_config(cls, config: Mapping) -> SmtpSettings:
@@ -55,11 +60,12 @@ class SmtpSettings:
             password=config.get("SMTP_PASSWORD") or "",
             mail_from=config.get("MAIL_FROM") or "inspect@localhost",
             max_attempts=int(config.get("OUTBOX_MAX_ATTEMPTS") or 48),
+            mailbox_dir=(config.get("DEV_MAILBOX_DIR") or "").strip(),
         )
 
     @property
     def configured(self) -> bool:
-        return bool(self.host)
+        return bool(self.host or self.mailbox_dir)
 
 
 @dataclass(frozen=True)
@@ -94,9 +100,30 @@ def build_message(item: Outgoing, settings: SmtpSettings) -> EmailMessage:
     return message
 
 
+class FolderMailbox:
+    """The development mailbox: each message becomes an .eml file (written to a
+    temporary name, then renamed), readable in the app under /dev/mailbox."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def send_message(self, message: EmailMessage) -> None:
+        stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
+        digest = hashlib.sha256(str(message["Message-ID"]).encode()).hexdigest()[:12]
+        target = self.folder / f"{stamp}-{digest}.eml"
+        temporary = target.with_suffix(".tmp")
+        temporary.write_bytes(bytes(message))
+        os.replace(temporary, target)
+
+
 @contextmanager
-def smtp_connection(settings: SmtpSettings) -> Iterator[smtplib.SMTP]:
-    """An open (and, as configured, encrypted and logged-in) SMTP session."""
+def smtp_connection(settings: SmtpSettings) -> Iterator[smtplib.SMTP | FolderMailbox]:
+    """An open (and, as configured, encrypted and logged-in) SMTP session — or, in
+    development without SMTP_HOST, the folder mailbox."""
+    if settings.mailbox_dir and not settings.host:
+        yield FolderMailbox(settings.mailbox_dir)
+        return
     context = ssl.create_default_context()
     if settings.security == "ssl":
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(

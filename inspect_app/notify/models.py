@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -48,6 +50,13 @@ class MessageKind(StrEnum):
     DIGEST = "digest"  # an officer's morning summary
     REPORTER = "reporter"  # progress e-mail to a reporter who opted in
     ACCOUNT = "account"  # a staff member told of a change to their account
+    # Work that arrives (notify/officer_events.py); each officer chooses an
+    # immediate e-mail or the daily digest per kind.
+    ASSIGNED = "assigned"  # a case assigned or reassigned to the officer
+    REPORTER_INFO = "reporter_info"  # the reporter added information or answered
+    REOPENED = "reopened"  # a case the officer handles was reopened
+    TRIAGE = "triage"  # a new case in the team's area (team leads)
+    APPROVAL = "approval"  # a resolution awaits approval (team leads)
 
     @property
     def title(self) -> str:
@@ -59,6 +68,36 @@ class MessageKind(StrEnum):
                 MessageKind.DIGEST: _l("Morning digest"),
                 MessageKind.REPORTER: _l("Progress e-mail to a reporter"),
                 MessageKind.ACCOUNT: _l("Account change notice"),
+                MessageKind.ASSIGNED: _l("A case is assigned to me"),
+                MessageKind.REPORTER_INFO: _l("A reporter adds information or answers"),
+                MessageKind.REOPENED: _l("A case I handle is reopened"),
+                MessageKind.TRIAGE: _l("A new case arrives in my team's area"),
+                MessageKind.APPROVAL: _l("A resolution waits for my approval"),
+            }[self]
+        )
+
+
+# The kinds an officer is told about as they happen, and who gets each.
+EVENT_KINDS = (
+    MessageKind.ASSIGNED,
+    MessageKind.REPORTER_INFO,
+    MessageKind.REOPENED,
+    MessageKind.TRIAGE,
+    MessageKind.APPROVAL,
+)
+LEAD_ONLY_KINDS = (MessageKind.TRIAGE, MessageKind.APPROVAL)
+
+
+class Delivery(StrEnum):
+    IMMEDIATE = "immediate"  # an e-mail at once (and the in-app notice)
+    DIGEST = "digest"  # the in-app notice at once, the e-mail in the daily digest
+
+    @property
+    def title(self) -> str:
+        return str(
+            {
+                Delivery.IMMEDIATE: _l("E-mail at once"),
+                Delivery.DIGEST: _l("In the daily e-mail"),
             }[self]
         )
 
@@ -111,12 +150,17 @@ class OutboxMessage(db.Model):
 
 
 class Notification(db.Model):
-    """What an officer sees in the app: written with the officer's e-mail."""
+    """What an officer sees in the app: written with the officer's e-mail.
+
+    Notices of work that arrives carry an `event_key` (unique: deciding twice adds
+    nothing); those whose officer chose the daily digest wait with
+    `digest_pending` until the digest e-mail lists them."""
 
     __tablename__ = "notifications"
     __table_args__ = (
         CheckConstraint(_in("kind", MessageKind), name="kind_known"),
         Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
+        Index("ix_notifications_digest_pending_user_id", "digest_pending", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,6 +170,24 @@ class Notification(db.Model):
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    event_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    digest_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class NotificationPreference(db.Model):
+    """An officer's choice for one kind of notice; no row means an immediate e-mail."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (
+        CheckConstraint(_in("kind", MessageKind), name="kind_known"),
+        CheckConstraint(_in("delivery", Delivery), name="delivery_known"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    delivery: Mapped[str] = mapped_column(String(10))
 
 
 class AlertKind(StrEnum):

@@ -33,6 +33,7 @@ from inspect_app.extensions import db
 from inspect_app.notify.emails import digest_email
 from inspect_app.notify.mailer import SmtpSettings
 from inspect_app.notify.models import MessageKind
+from inspect_app.notify.officer_events import queue_notice_digests
 from inspect_app.notify.services import (
     DeliveryResult,
     OfficerMessage,
@@ -219,6 +220,16 @@ def queue_morning_digests(now: datetime) -> int | None:
     return queue_officer_messages(messages, now)
 
 
+def queue_notice_digest_emails(now: datetime) -> int | None:
+    """From DIGEST_HOUR, one e-mail per officer of the notices they chose to get
+    in the daily e-mail (assignments, reopened cases, … see notify/officer_events)."""
+    calendar = load_calendar()
+    local = now.astimezone(LOCAL_TZ)
+    if not in_office_hours(now, calendar) or local.hour < current_app.config["DIGEST_HOUR"]:
+        return None
+    return queue_notice_digests(now, local.date())
+
+
 def run_evidence_sweep(now: datetime) -> str | None:
     """The evidence storage sweep, once per local day."""
     today = local_day(now).isoformat()
@@ -252,6 +263,7 @@ JOBS: tuple[tuple[str, Callable[[datetime], object]], ...] = (
     ("escalations", queue_overdue_escalations),
     ("digests", queue_morning_digests),
     ("retention", run_retention),
+    ("notice digests", queue_notice_digest_emails),
     ("evidence sweep", run_evidence_sweep),
     ("outbox", send_outbox),
 )

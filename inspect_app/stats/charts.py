@@ -163,3 +163,34 @@ def line_chart(
                 f"{_marker(shape, x, y, colour)}</g>"
             )
     return _svg(chart_id, title, description, bottom + 28, body, font_size=14)
+
+
+def grouped_bar_chart(
+    chart_id: str,
+    title: str,
+    description: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+) -> Markup:
+    """Horizontal bars grouped per label (a month), one per series, with the figure
+    at each bar's end and a legend: readable with one month or small numbers, where
+    a line chart would show lone dots."""
+    bar_height, gap, room_for_text = 16, 4, 70
+    scale_max = max((v for s in series for v in s.values), default=0) or 1
+    body = _legend(series)
+    top = 30
+    for index, label in enumerate(labels):
+        body.append(f'<text x="0" y="{top + 14}" font-weight="600">{escape(label)}</text>')
+        top += 20
+        for item, (colour, _dash, _shape) in zip(series, SERIES, strict=False):
+            value = item.values[index]
+            length = (WIDTH - room_for_text) * value / scale_max
+            body.append(
+                f"<g><title>{escape(item.name)}, {escape(label)}: {value:g}</title>"
+                f'<rect x="0" y="{top}" width="{max(length, 1):.1f}" height="{bar_height}" '
+                f'fill="{colour}"/>'
+                f'<text x="{length + 6:.1f}" y="{top + 13}" font-weight="600">{value:g}</text></g>'
+            )
+            top += bar_height + gap
+        top += 10
+    return _svg(chart_id, title, description, top + 4, body, font_size=14)

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from inspect_app.core.web import format_vnd
-from inspect_app.stats.charts import Bar, Series, bar_chart, line_chart
+from inspect_app.stats.charts import Bar, Series, bar_chart, grouped_bar_chart, line_chart
 from inspect_app.stats.suppression import HIDDEN_MARK, marker
 
 TOTAL_LABELS = {
@@ -43,6 +43,7 @@ BREAKDOWN_COLUMNS = {
     "ward": _l("Commune or ward"),
 }
 CHART_ROWS = 15
+FEW_MONTHS = 3  # up to this many months, the trend is drawn as bars
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Figure:
     rows: list[list[str]]
     footer: list[str] | None = None  # the total
     note: str = ""
+    sentence: str = ""  # instead of a chart that would show nothing readable
 
 
 def month_label(month: str) -> str:
@@ -102,19 +104,43 @@ def _days(value: float | None) -> str:
     return "—" if value is None else _("%(n)s days", n=count_text(value))
 
 
+# The key figures in plain words for everyone; the statistician's terms (median,
+# 90th percentile, data version) are in the "for experts" block (`expert_figures`).
+PLAIN_LABELS = {
+    "median_days": _l("Half of the cases were resolved within"),
+}
+
+
 def key_figures(data: dict[str, Any]) -> list[KeyFigure]:
-    def figure(key: str, formatter=None, money: bool = False) -> KeyFigure:
-        return KeyFigure(str(TOTAL_LABELS[key]), total_text(data, key, formatter), money)
+    def figure(key: str, formatter=None, money: bool = False, label=None) -> KeyFigure:
+        text = total_text(data, key, formatter)
+        return KeyFigure(str(label or TOTAL_LABELS[key]), text, money)
 
     return [
         figure("resolved"),
         figure("received"),
         figure("within_deadline_share", share_text),
-        figure("median_days", _days),
-        figure("p90_days", _days),
+        figure("median_days", _days, label=PLAIN_LABELS["median_days"]),
         figure("fines_vnd", format_vnd, money=True),
         figure("goods_value_vnd", format_vnd, money=True),
     ]
+
+
+def expert_figures(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The figures and identifiers for readers who want the method's terms."""
+    totals, report = data["totals"], data["report"]
+    rows = [
+        (str(TOTAL_LABELS["median_days"]), total_text(data, "median_days", _days)),
+        (str(TOTAL_LABELS["p90_days"]), total_text(data, "p90_days", _days)),
+        (
+            str(_l("Resolved cases with a legal deadline")),
+            _month_text(totals["resolved_with_deadline"]),
+        ),
+        (str(_l("Small-number threshold")), count_text(data["suppression"]["threshold"])),
+    ]
+    if report.get("data_version"):
+        rows.append((str(_l("Data version")), report["data_version"]))
+    return rows
 
 
 def _label(row: dict[str, Any], locale: str) -> str:
@@ -126,11 +152,27 @@ def _trend(data: dict[str, Any]) -> Figure:
     labels = [month_label(m["month"]) for m in months]
     received, resolved = _("Received"), _("Resolved")
     title = _("Cases received and resolved, month by month")
-    series = [m[key] for m in months for key in ("received", "resolved")]
-    svg = (
-        None
-        if None in series
-        else line_chart(
+    values = [m[key] for m in months for key in ("received", "resolved")]
+    series = [
+        Series(received, [m["received"] for m in months]),
+        Series(resolved, [m["resolved"] for m in months]),
+    ]
+    if None in values:
+        svg = None  # hidden months are not charted (the table shows "x")
+    elif len(months) <= FEW_MONTHS:
+        # A line through one to three points reads as lone dots: bars instead.
+        svg = grouped_bar_chart(
+            "chart-trend",
+            title,
+            _(
+                "Bar chart of the cases received and resolved each month; the table below "
+                "gives the figures."
+            ),
+            labels,
+            series,
+        )
+    else:
+        svg = line_chart(
             "chart-trend",
             title,
             _(
@@ -138,12 +180,8 @@ def _trend(data: dict[str, Any]) -> Figure:
                 "gives the figures."
             ),
             labels,
-            [
-                Series(received, [m["received"] for m in months]),
-                Series(resolved, [m["resolved"] for m in months]),
-            ],
+            series,
         )
-    )
     rows = [
         [label, _month_text(m["received"]), _month_text(m["resolved"])]
         for label, m in zip(labels, months, strict=True)
@@ -162,8 +200,10 @@ def _deadline(data: dict[str, Any]) -> Figure:
         Bar(_("Within the deadline"), within, _month_text(within)),
         Bar(_("After the deadline"), late, _month_text(late)),
     ]
-    svg = bar_chart(
-        "chart-deadline", title, _("Bar chart; the table below gives the figures."), bars
+    svg = (
+        bar_chart("chart-deadline", title, _("Bar chart; the table below gives the figures."), bars)
+        if within or late
+        else None
     )
     rows = [[b.label, b.text] for b in bars]
     share = [
@@ -189,9 +229,19 @@ def _breakdown(
         if bars
         else None
     )
+    sentence = ""
+    if rows and all(marker(r, threshold) for r in rows):
+        # A chart of nothing but hidden figures tells nothing: one sentence says it.
+        svg = None
+        sentence = _(
+            "The groups are too small to be shown one by one (so that no shop or person "
+            "can be recognised)."
+        )
+        if total != HIDDEN_MARK:
+            sentence += " " + _("Together they make %(total)s cases.", total=total)
     table = [[_label(r, locale), cell_text(r, threshold)] for r in rows]
     headers = [str(BREAKDOWN_COLUMNS[name]), _("Cases")]
-    return Figure(name, title, svg, headers, table, [_("Total"), total], note)
+    return Figure(name, title, svg, headers, table, [_("Total"), total], note, sentence)
 
 
 def figures(data: dict[str, Any], locale: str) -> list[Figure]:

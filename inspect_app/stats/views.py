@@ -37,7 +37,14 @@ from inspect_app.stats.dashboard import OPEN, build_dashboard
 from inspect_app.stats.forms import BuildForm, CorrectionForm, DraftForm, PublishForm
 from inspect_app.stats.models import StatsReport
 from inspect_app.stats.periods import Period, previous_month, previous_quarter
-from inspect_app.stats.presentation import count_text, figures, key_figures, seller_rows
+from inspect_app.stats.presentation import (
+    count_text,
+    expert_figures,
+    figures,
+    key_figures,
+    seller_rows,
+)
+from inspect_app.stats.publishing import blocked, publish_checks
 
 bp = Blueprint(
     "stats",
@@ -88,6 +95,7 @@ def _body(data: dict) -> dict:
         "data": data,
         "figures": figures(data, locale),
         "key_figures": key_figures(data),
+        "expert_figures": expert_figures(data),
         "sellers": seller_rows(data),
         "period": Period.from_snapshot(data["report"]["period"]),
         "published_at": _moment(data["report"]["published_at"]),
@@ -194,12 +202,15 @@ def new_draft():
 
 def _draft_page(report: StatsReport, form: DraftForm | None = None, status: int = 200):
     form = form or DraftForm(obj=report)
+    checks = publish_checks(report, datetime.now(LOCAL_TZ).date())
     return (
         render_template(
             "stats/draft.html",
             report=report,
             form=form,
             publish_form=PublishForm(),
+            publish_checks=checks,
+            publish_blocked=blocked(checks),
             **_body(services.preview(report)),
         ),
         status,

@@ -53,7 +53,7 @@ def test_next_parameter_only_follows_local_paths(client, make_user):
         "/login?next=https://evil.example/",
         data={"email": user.email, "password": "correct horse battery"},
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/cases?assignee=mine", "the inspector's own work"
     client.post("/logout")
     response = client.post(
         "/login?next=/account", data={"email": user.email, "password": "correct horse battery"}

@@ -60,8 +60,13 @@ SOURCE_STATE = {
 # case id (checked below against ids that do not exist), so nothing is revealed.
 ROLE_REFUSED = {
     "other_lead": set(),
-    "other_inspector": {"cases.reveal", "cases.bulk_assign"},
-    "other_director": {"cases.add_note", "cases.add_attachment", "cases.bulk_assign"},
+    "other_inspector": {"cases.reveal", "cases.bulk_action", "cases.merge_confirm"},
+    "other_director": {
+        "cases.add_note",
+        "cases.add_attachment",
+        "cases.bulk_action",
+        "cases.merge_confirm",
+    },
     "association": {"*"},  # association staff have no case permission at all
 }
 
@@ -236,14 +241,32 @@ def _probes(ids: Ids, org, *, merge_target_id: int, assignee_id: int) -> list[Pr
             f"/evidence/photos/{ids.photo}/thumb.jpg",
             Permission.VIEW_CASES,
         ),
-        # Bulk assignment names cases in its body; the assignee is one the prober
+        # Merging by tapping a suggestion: the confirmation page names both cases.
+        Probe(
+            "cases.merge_confirm",
+            "GET",
+            f"/cases/{ids.action_cases[Action.MERGE]}/merge/{ids.case}",
+            Permission.TRIAGE_CASES,
+        ),
+        # Bulk actions name cases in their body; the assignee is one the prober
         # could pick, so only the reach check is left to refuse.
         Probe(
-            "cases.bulk_assign",
+            "cases.bulk_action",
             "POST",
-            "/cases/assign",
+            "/cases/bulk",
             Permission.ASSIGN_CASES,
-            lambda: {"case_ids": [ids.case], "assignee": assignee_id},
+            lambda: {
+                "bulk-case_ids": [ids.case],
+                "bulk-action": "assign",
+                "bulk-assignee": assignee_id,
+            },
+        ),
+        Probe(
+            "cases.bulk_action",
+            "POST",
+            "/cases/bulk",
+            Permission.ASSIGN_CASES,
+            lambda: {"bulk-case_ids": [ids.action_cases[Action.ACCEPT]], "bulk-action": "accept"},
         ),
     ]
     for action in Action:
@@ -260,8 +283,10 @@ def _probes(ids: Ids, org, *, merge_target_id: int, assignee_id: int) -> list[Pr
     return probes
 
 
-# The queue names no case; it is covered by test_outsiders_queue_never_lists_the_case.
-LISTING_ENDPOINTS = {"cases.queue"}
+# The queue and its export name no case; they are covered by
+# test_outsiders_queue_never_lists_the_case and tests/cases/test_queue_views.py; saved
+# views belong to a user and name no case either.
+LISTING_ENDPOINTS = {"cases.queue", "cases.export_queue", "cases.save_view", "cases.delete_view"}
 
 
 def test_the_sweep_covers_every_case_and_evidence_route(app, org, sweep):
@@ -567,8 +592,13 @@ def test_bulk_assignment_by_the_team_lead(app, org, make_case):
     case = make_case(S.ACCEPTED)
     client = _lead_client(app, org)
     response = client.post(
-        "/cases/assign", data={"case_ids": [case.id], "assignee": org.inspector2.id}
+        "/cases/bulk",
+        data={
+            "bulk-case_ids": [case.id],
+            "bulk-action": "assign",
+            "bulk-assignee": org.inspector2.id,
+        },
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Case, case.id).assignee_id == org.inspector2.id

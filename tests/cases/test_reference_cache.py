@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, text
 
 from inspect_app.accounts.permissions import Role
-from inspect_app.cases import views as case_views
+from inspect_app.cases import queue_views
 from inspect_app.cases.deadlines import display_calendar
 from inspect_app.cases.models import Category
 from inspect_app.deadlines.services import remove_override, set_override
@@ -97,7 +97,7 @@ def test_a_new_jurisdiction_shows_in_the_teams_ward_filter_at_once(app, org, mak
     lead = app.test_client()
     login(lead, org.lead)
     before = _options(lead.get("/cases").get_data(as_text=True), "ward")
-    assert set(before) == {"None"} | {str(w.code) for w in org.team.wards}
+    assert set(before) == {""} | {str(w.code) for w in org.team.wards}
     admin = app.test_client()
     _log_in_fully(admin, make_user(Role.ADMIN))
     kept = sorted(org.team.wards, key=lambda w: w.code)[:2]
@@ -107,7 +107,7 @@ def test_a_new_jurisdiction_shows_in_the_teams_ward_filter_at_once(app, org, mak
     )
     assert response.status_code == 302
     after = _options(lead.get("/cases").get_data(as_text=True), "ward")
-    assert after == {"None": "Tất cả", **{str(w.code): w.name for w in kept}}
+    assert after == {"": "Tất cả", **{str(w.code): w.name for w in kept}}
 
 
 def test_an_e_commerce_team_filters_by_the_wards_of_its_province(app, make_team, make_user):
@@ -117,40 +117,40 @@ def test_an_e_commerce_team_filters_by_the_wards_of_its_province(app, make_team,
     login(client, lead)
     wards = _options(client.get("/cases").get_data(as_text=True), "ward")
     active = db.session.scalars(select(Ward.code).where(Ward.province_code == 1, Ward.active))
-    assert set(wards) == {"None"} | {str(code) for code in active}
+    assert set(wards) == {""} | {str(code) for code in active}
 
 
 def test_what_was_read_inside_a_rolled_back_transaction_is_forgotten(app_ctx):
     category = _category()
     original = category.name_vi
-    assert case_views._category_names("vi")[category.id] == original
+    assert queue_views._category_names("vi")[category.id] == original
     category.name_vi = "Tạm thời"
     db.session.flush()
-    assert case_views._category_names("vi")[category.id] == "Tạm thời"
+    assert queue_views._category_names("vi")[category.id] == "Tạm thời"
     db.session.rollback()
-    assert case_views._category_names("vi")[category.id] == original
+    assert queue_views._category_names("vi")[category.id] == original
 
 
 def test_a_change_made_elsewhere_shows_after_the_ttl(app_ctx, monkeypatch):
     """Plain SQL stands for another process: this one does not see the write."""
     category = _category()
     original = category.name_vi
-    assert case_views._category_names("vi")[category.id] == original
+    assert queue_views._category_names("vi")[category.id] == original
     rename = text("UPDATE categories SET name_vi = :name WHERE id = :id")
     db.session.execute(rename, {"name": "Đổi nơi khác", "id": category.id})
     db.session.commit()
     try:
-        assert case_views._category_names("vi")[category.id] == original
+        assert queue_views._category_names("vi")[category.id] == original
         later = cache.time.monotonic() + cache.REFERENCE_TTL
         monkeypatch.setattr(cache.time, "monotonic", lambda: later)
-        assert case_views._category_names("vi")[category.id] == "Đổi nơi khác"
+        assert queue_views._category_names("vi")[category.id] == "Đổi nơi khác"
     finally:
         db.session.execute(rename, {"name": original, "id": category.id})
         db.session.commit()
 
 
 def test_a_category_not_cached_yet_is_read_again(app_ctx):
-    names = case_views._category_names("vi")
+    names = queue_views._category_names("vi")
     db.session.execute(
         text(
             "INSERT INTO categories (code, name_vi, name_en, sort_order, active) "
@@ -159,7 +159,7 @@ def test_a_category_not_cached_yet_is_read_again(app_ctx):
     )
     late = _category("late")
     assert late.id not in names
-    assert case_views._category_names("vi", {late.id})[late.id] == "Đến muộn"
+    assert queue_views._category_names("vi", {late.id})[late.id] == "Đến muộn"
     db.session.rollback()
 
 

@@ -3,6 +3,8 @@ staff file a complaint and find it in "My intake"."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -26,7 +28,8 @@ def _fill_goods(page, product: str) -> None:
     counterfeit = db.session.scalar(select(Category.id).where(Category.code == "counterfeit"))
     page.get_by_label("Loại vi phạm").select_option(str(counterfeit))
     page.get_by_label("Sản phẩm", exact=True).fill(product)
-    page.get_by_label("Vấn đề là gì?").fill(
+    # The citizen is asked "Vấn đề là gì?"; association staff, what the consumer reports.
+    page.get_by_label(re.compile(r"^(Vấn đề là gì\?|Người tiêu dùng phản ánh gì\?)$")).fill(
         "Tem chống giả bị in mờ, bao bì sai chính tả, giá rẻ bất thường."
     )
     page.get_by_label("Tỉnh, thành phố").select_option("1")

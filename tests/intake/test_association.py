@@ -120,3 +120,15 @@ def test_officers_cannot_file_association_intake(app, make_user, role):
 
 def test_association_exists_for_staff(staff_client):
     assert db.session.get(Association, staff_client.staff.association_id) is not None
+
+
+def test_the_staff_form_speaks_of_the_consumer_and_the_public_one_of_you(app, staff_client):
+    staff_form = staff_client.get("/intake").get_data(as_text=True)
+    assert "Người tiêu dùng phản ánh gì?" in staff_form
+    assert "Người tiêu dùng thấy hàng hóa ở đâu?" in staff_form
+    assert "Vì sao bạn cho rằng" not in staff_form
+    public_form = app.test_client().get("/report").get_data(as_text=True)
+    assert "Vấn đề là gì?" in public_form and "Người tiêu dùng phản ánh gì?" not in public_form
+    # The citizens' promise of confidentiality is for public pages only.
+    assert "Danh tính của bạn được giữ bí mật" in public_form
+    assert "Danh tính của bạn được giữ bí mật" not in staff_form

@@ -8,17 +8,43 @@ from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from inspect_app.cases.deadlines import LOCAL_TZ
 from inspect_app.cases.models import Case
+from inspect_app.cases.workflow import CaseStatus
 from inspect_app.extensions import db
 from inspect_app.notify.mailer import message_id
-from inspect_app.notify.models import DeadlineAlert, OutboxMessage
-from tests.cases.conftest import make_case, org  # noqa: F401
+from inspect_app.notify.models import EVENT_KINDS, DeadlineAlert, Notification, OutboxMessage
+from tests.cases.conftest import drive, new_report, org  # noqa: F401
 from tests.notify.mailbox import Mailbox
 
 MAIL_FROM = "qltt@demo.inspect.vn"
+
+
+@pytest.fixture
+def make_case(org):  # noqa: F811  (the fixture `org` imported above)
+    """A case driven to a state, as in tests/cases — without the notices of work
+    that arrives which setting it up queues (the new case to triage, the
+    assignment …): the tests here count what the scheduler and the reporter
+    updates send. tests/notify/test_officer_events.py is about those notices."""
+
+    def make(status: CaseStatus = CaseStatus.NEW, **report_args) -> Case:
+        submission = new_report(org.team, **report_args)
+        case = submission.report.case
+        case.tracking_code = submission.tracking_code
+        drive(case, org, status)
+        forget_event_notices()
+        return case
+
+    return make
+
+
+def forget_event_notices() -> None:
+    kinds = [k.value for k in EVENT_KINDS]
+    db.session.execute(delete(Notification).where(Notification.kind.in_(kinds)))
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.kind.in_(kinds)))
+    db.session.commit()
 
 
 @pytest.fixture
@@ -35,6 +61,7 @@ def mail_settings(app):
         "DIGEST_HOUR",
         "JOB_HOURS",
         "OUTBOX_MAX_ATTEMPTS",
+        "DEV_MAILBOX_DIR",
     )
     saved = {key: app.config[key] for key in keys}
     yield app.config

@@ -18,7 +18,7 @@ S = CaseStatus
 
 
 def _menu_count(html: str) -> int:
-    match = re.search(r'data-testid="notifications-link">Notifications \((\d+)\)<', html)
+    match = re.search(r"data-unread-count>(\d+)<", html)
     assert match, "the menu shows the notifications link"
     return int(match.group(1))
 

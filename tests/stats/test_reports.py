@@ -184,10 +184,11 @@ def test_the_report_page_has_charts_tables_and_downloads(dataset, client):
     html = client.get(f"/stats/{report.id}").get_data(as_text=True)
     for figure in ("trend", "deadline", "category", "outcome", "source", "kind", "ward"):
         assert f'data-testid="figure-{figure}"' in html
-    # Every chart but the trend, whose small months are hidden; one scope, so no
-    # province chart.
-    assert html.count('role="img"') == 6
-    assert html.count("<title id=") == 6 and html.count("<desc id=") == 6
+    # Every figure but the trend, whose small months are hidden (one scope, so no
+    # province chart): a chart, or one sentence when all its figures are hidden.
+    charts = html.count('role="img"')
+    assert charts + html.count('data-testid="chart-sentence"') == 6
+    assert html.count("<title id=") == charts and html.count("<desc id=") == charts
     assert "Số liệu bị ẩn (x) không được vẽ trên biểu đồ." in html
     assert "style=" not in html and "<script>" not in html
     assert '<td class="num">x</td>' in html  # hidden cells
@@ -354,7 +355,8 @@ def test_association_staff_build_preview_and_publish_a_quarter(dataset, client):
         1,
     )
     preview = client.get(draft_url).get_data(as_text=True)
-    assert 'data-testid="draft-banner"' in preview and preview.count('role="img"') == 6
+    assert 'data-testid="draft-banner"' in preview
+    assert preview.count('role="img"') + preview.count('data-testid="chart-sentence"') == 6
     assert "46.000.000 ₫" in preview
     client.post(draft_url, data={"title": "Quý 3/2026", "commentary": "Nhận xét."})
     refused = client.post(f"{draft_url}/publish", data={})

@@ -34,7 +34,66 @@ document.addEventListener("DOMContentLoaded", () => {
   setUpSwitch("[data-identity-switch]", "data-identity");
   setUpWardSelect();
   setUpCounters();
+  setUpSelectAll();
+  openWideSections();
+  setUpDrafts();
+  setUpUnreadPoll();
 });
+
+// "Select all on this page" ticks every case of the page (without script the server
+// takes the page's cases itself); the bulk button shows how many are selected.
+function setUpSelectAll() {
+  const form = document.getElementById("bulk-form");
+  if (!form) return;
+  const all = form.querySelector("[data-select-all]");
+  const boxes = () => document.querySelectorAll('input[form="bulk-form"][type="checkbox"]');
+  const badge = form.querySelector("[data-selected-count]");
+  const update = () => {
+    const ticked = [...boxes()].filter((box) => box.checked).length;
+    if (badge) {
+      badge.textContent = String(ticked);
+      badge.hidden = ticked === 0;
+    }
+    if (all) all.checked = ticked > 0 && ticked === boxes().length;
+  };
+  if (all) {
+    all.addEventListener("change", () => {
+      boxes().forEach((box) => { box.checked = all.checked; });
+      update();
+    });
+  }
+  boxes().forEach((box) => box.addEventListener("change", update));
+  update();
+}
+
+// Sections folded to keep a phone's page short stand open on wide screens.
+function openWideSections() {
+  if (!window.matchMedia("(min-width: 960px)").matches) return;
+  document.querySelectorAll("details[data-open-wide]").forEach((section) => { section.open = true; });
+}
+
+// The unread count in the header, asked again every minute while the page is in
+// view (one small JSON request; no page reload).
+function setUpUnreadPoll() {
+  const link = document.querySelector("[data-unread-url]");
+  if (!link || !window.fetch) return;
+  const count = link.querySelector("[data-unread-count]");
+  const every = Number(link.dataset.pollSeconds || 60) * 1000;
+  const ask = async () => {
+    if (document.visibilityState !== "visible") return;
+    try {
+      const response = await fetch(link.dataset.unreadUrl, {
+        credentials: "same-origin", headers: { Accept: "application/json" },
+      });
+      if (!response.ok || !(response.headers.get("Content-Type") || "").includes("json")) return;
+      const body = await response.json();
+      count.textContent = String(body.unread);
+      count.classList.toggle("is-zero", body.unread === 0);
+    } catch (error) { /* offline: try again next time */ }
+  };
+  setInterval(ask, every);
+  document.addEventListener("visibilitychange", ask);
+}
 
 // Show the sections whose attribute matches the checked radio button of a group.
 function setUpSwitch(groupSelector, attribute) {
@@ -77,4 +136,87 @@ function setUpCounters() {
     field.addEventListener("input", update);
     update();
   });
+}
+
+// Drafts of long text fields, kept in this browser while typing and offered back
+// after a crash or a closed tab. They never leave the device: localStorage only,
+// per officer and page; removed when the form is sent and, all of them, on logout.
+function setUpDrafts() {
+  const user = document.body.dataset.user;
+  const strings = document.getElementById("draft-strings");
+  if (!user || !strings || !window.localStorage) return;
+  const all = "draft:v1:";
+  const mine = `${all}${user}:`;
+  const store = {
+    get(key) {
+      try { return JSON.parse(localStorage.getItem(key) || "null"); } catch (error) { return null; }
+    },
+    set(key, value) {
+      try { localStorage.setItem(key, JSON.stringify(value)); } catch (error) { /* full or off */ }
+    },
+    remove(key) {
+      try { localStorage.removeItem(key); } catch (error) { /* off */ }
+    },
+  };
+  document.querySelectorAll("form[data-logout]").forEach((form) => {
+    form.addEventListener("submit", () => {
+      Object.keys(localStorage).filter((key) => key.startsWith(all)).forEach(store.remove);
+    });
+  });
+  document.querySelectorAll("form[data-draft-form] textarea").forEach((field) => {
+    const form = field.form;
+    const key = `${mine}${location.pathname}:${form.getAttribute("action") || ""}:${field.name}`;
+    let timer = null;
+    const save = () => {
+      if (field.value.trim()) store.set(key, { text: field.value, at: Date.now() });
+      else store.remove(key);
+    };
+    field.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(save, 400);
+    });
+    form.addEventListener("submit", () => {
+      clearTimeout(timer);
+      store.remove(key);
+    });
+    const kept = store.get(key);
+    if (!kept || !kept.text || field.value.trim()) return;
+    offerDraft(field, kept, strings, () => store.remove(key));
+  });
+}
+
+function offerDraft(field, kept, strings, discard) {
+  const when = new Date(kept.at);
+  const pad = (n) => String(n).padStart(2, "0");
+  const stamp = `${pad(when.getHours())}:${pad(when.getMinutes())} ${pad(when.getDate())}/${pad(when.getMonth() + 1)}/${when.getFullYear()}`;
+  const box = document.createElement("div");
+  box.className = "draft-offer";
+  box.setAttribute("role", "status");
+  const text = document.createElement("p");
+  text.textContent = strings.dataset.offer.replace("%(when)s", stamp);
+  const restore = document.createElement("button");
+  restore.type = "button";
+  restore.className = "button";
+  restore.textContent = strings.dataset.restore;
+  const drop = document.createElement("button");
+  drop.type = "button";
+  drop.className = "button";
+  drop.textContent = strings.dataset.discard;
+  restore.addEventListener("click", () => {
+    field.value = kept.text;
+    field.dispatchEvent(new Event("input"));
+    box.remove();
+    field.focus();
+  });
+  drop.addEventListener("click", () => {
+    discard();
+    box.remove();
+  });
+  const row = document.createElement("div");
+  row.className = "button-row";
+  row.append(restore, drop);
+  box.append(text, row);
+  field.before(box);
+  const panel = field.closest("details");
+  if (panel) panel.open = true;
 }
