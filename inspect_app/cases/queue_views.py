@@ -32,6 +32,7 @@ from inspect_app.cases.queue import InvalidCursor, QueueFilters, QueuePage, queu
 from inspect_app.cases.views import bp
 from inspect_app.cases.workflow import Action, CaseStatus
 from inspect_app.core.forms import BaseForm
+from inspect_app.core.redirects import is_safe_path
 from inspect_app.core.web import format_date_vn
 from inspect_app.deadlines.calendar import WorkingCalendar
 from inspect_app.extensions import db
@@ -447,8 +448,9 @@ def bulk_action():
     form = _bulk_form(user, officers, formdata=request.form)
     if form is None:
         abort(403)
-    back = request.form.get("back") or ""
-    back = back if back.startswith("/cases") and not back.startswith("//") else url_for(".queue")
+    back = request.form.get("back")
+    if not (is_safe_path(back) and back.startswith("/cases")):
+        back = url_for(".queue")
     action = BULK_ACTIONS.get(request.form.get("bulk-action", ""))
     if action is None or not form.validate_on_submit():
         flash(_("Choose cases and an action."), "error")

@@ -92,7 +92,8 @@ def test_the_language_switch_and_login_never_leave_the_site(client, make_user, t
         data={"email": user.email, "password": "correct horse battery"},
     )
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    # Not where the `next` pointed: the officer's own work (an inspector's cases).
+    assert response.headers["Location"] == "/cases?assignee=mine"
 
 
 def test_local_paths_are_followed(client):
