@@ -382,17 +382,6 @@ def original_file_keys(user: User, password: str, report: Report) -> dict[int, b
     }
 
 
-def holds_key(user: User, report: Report, purpose: Purpose) -> bool:
-    sealed = _sealed_key(report, purpose)
-    if sealed is None:
-        return False
-    return db.session.scalar(
-        select(
-            exists().where(KeyEnvelope.sealed_key_id == sealed.id, KeyEnvelope.user_id == user.id)
-        )
-    )
-
-
 def can_open_originals(user: User, report: Report) -> bool:
     """Whether the user is entitled to the report's originals (a key may be missing)."""
     if report.is_anonymous:
@@ -544,32 +533,25 @@ def _missing_for(grantee: User) -> ColumnElement[bool]:
     return ~exists().where(theirs.sealed_key_id == SealedKey.id, theirs.user_id == grantee.id)
 
 
-def _grantable(source: ColumnElement[bool], grantee: User) -> tuple[ColumnElement[bool], ...]:
-    return (source, _entitled_keys(grantee), _missing_for(grantee))
-
-
-def _key_rows(source: ColumnElement[bool], grantee: User):
-    """(sealed key id, envelope wrapped) of keys `source` holds that grantee lacks."""
+def _grantable(source: ColumnElement[bool], grantee: User, *columns):
+    """The envelopes `source` holds of keys the grantee is entitled to and lacks."""
     return (
-        select(SealedKey.id, KeyEnvelope.wrapped)
-        .join(KeyEnvelope, KeyEnvelope.sealed_key_id == SealedKey.id)
-        .join(Report, Report.id == SealedKey.report_id)
-        .join(Case, Case.id == Report.case_id)
-        .where(*_grantable(source, grantee))
-        .order_by(SealedKey.id)
-    )
-
-
-def pending_count(holder: ColumnElement[bool], grantee: User) -> int:
-    query = (
-        select(func.count())
+        select(*columns)
         .select_from(SealedKey)
         .join(KeyEnvelope, KeyEnvelope.sealed_key_id == SealedKey.id)
         .join(Report, Report.id == SealedKey.report_id)
         .join(Case, Case.id == Report.case_id)
-        .where(*_grantable(holder, grantee))
+        .where(source, _entitled_keys(grantee), _missing_for(grantee))
     )
-    return db.session.scalar(query) or 0
+
+
+def _key_rows(source: ColumnElement[bool], grantee: User):
+    """(sealed key id, wrapped data key) of what `source` can give the grantee."""
+    return _grantable(source, grantee, SealedKey.id, KeyEnvelope.wrapped).order_by(SealedKey.id)
+
+
+def pending_count(holder: ColumnElement[bool], grantee: User) -> int:
+    return db.session.scalar(_grantable(holder, grantee, func.count())) or 0
 
 
 def held_by(user: User) -> ColumnElement[bool]:
