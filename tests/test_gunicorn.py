@@ -94,15 +94,23 @@ class _Gunicorn:
         )
 
     def __enter__(self) -> _Gunicorn:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url("/healthz"), timeout=2).read()  # noqa: S310
-                return self
-            except OSError:
-                time.sleep(0.3)
+        """Wait until *both* workers answer: on a busy machine the second one can take
+        seconds to import the app, and the first would then take every request."""
+        deadline = time.monotonic() + 90
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            while time.monotonic() < deadline:
+                list(pool.map(lambda _: self._health(), range(4)))
+                if len(self.workers_that_answered("/healthz")) == 2:
+                    return self
+                time.sleep(0.2)
         self.__exit__()
-        raise AssertionError("gunicorn did not start")
+        raise AssertionError("gunicorn's two workers did not both start")
+
+    def _health(self) -> None:
+        try:
+            urllib.request.urlopen(self.url("/healthz"), timeout=2).read()  # noqa: S310
+        except OSError:
+            time.sleep(0.3)
 
     def __exit__(self, *exc) -> None:
         self.process.terminate()
@@ -125,9 +133,11 @@ class _Gunicorn:
     def addresses_logged(self) -> set[str]:
         return {line.split()[-1] for line in self.log.read_text().splitlines() if "/login" in line}
 
-    def workers_that_answered(self) -> Counter:
+    def workers_that_answered(self, path: str = "/login") -> Counter:
+        if not self.log.exists():
+            return Counter()
         lines = [line.split() for line in self.log.read_text().splitlines()]
-        return Counter(pid for pid, _status, _method, path, *_ in lines if path == "/login")
+        return Counter(pid for pid, _status, _method, logged, *_ in lines if logged == path)
 
 
 def _hammer(server: _Gunicorn) -> tuple[Counter, Counter]:
