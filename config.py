@@ -48,6 +48,18 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT", str(BASE_DIR / "uploads"))
+    # Evidence storage: "local" (the UPLOAD_ROOT folder, one host) or "s3" (a bucket
+    # of an S3-compatible object store that every host shares).
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+    S3_BUCKET = os.environ.get("S3_BUCKET", "")
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")  # empty: AWS itself
+    S3_REGION = os.environ.get("S3_REGION", "")
+    # Empty: boto3's own credential chain (AWS_ACCESS_KEY_ID…, instance roles).
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
+    S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE", "auto")  # path, virtual
+    S3_VERIFY = os.environ.get("S3_VERIFY", "true")  # or false, or a CA bundle's path
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 160 * 1024 * 1024)
 
     BABEL_DEFAULT_LOCALE = "vi"
@@ -137,7 +149,11 @@ class ProductionConfig(Config):
 
 
 def validate_config(config: Mapping) -> None:
-    """Refuse to start in production with development secrets."""
+    """Refuse to start with an unusable storage setting, and in production with
+    development secrets."""
+    storage = _storage_problems(config)
+    if storage:
+        raise RuntimeError("Refusing to start: " + "; ".join(storage))
     if config.get("ENV_NAME") != "production":
         return
     problems = []
@@ -153,6 +169,15 @@ def validate_config(config: Mapping) -> None:
         problems.append("DEV_MAILBOX_DIR is for development only: unset it")
     if problems:
         raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+
+
+def _storage_problems(config: Mapping) -> list[str]:
+    backend = config.get("STORAGE_BACKEND", "local")
+    if backend not in ("local", "s3"):
+        return [f"STORAGE_BACKEND must be local or s3, not {backend!r}"]
+    if backend == "s3" and not config.get("S3_BUCKET"):
+        return ["STORAGE_BACKEND=s3 needs S3_BUCKET"]
+    return []
 
 
 def _host_cookie_problems(config: Mapping) -> list[str]:
