@@ -30,6 +30,10 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _redis_of(storage_uri: str) -> str:
+    return storage_uri if storage_uri.startswith(("redis://", "rediss://")) else ""
+
+
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'inspect.sqlite3'}")
     # Heroku-style URLs and plain postgresql:// use psycopg 3.
@@ -95,6 +99,9 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "inspect")
+    # The Redis that hosts share (readiness, reference-data invalidation); by default
+    # the rate limits' Redis, if they use one.
+    REDIS_URL = os.environ.get("REDIS_URL") or _redis_of(RATELIMIT_STORAGE_URI)
     # How many reverse proxies in front of the app append to X-Forwarded-For and set
     # X-Forwarded-Proto (Werkzeug's ProxyFix). 0: the peer address is the client.
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
