@@ -108,6 +108,12 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
 
+    # /metrics: open to this bearer token and/or these networks (CIDR, comma-
+    # separated); with neither, it answers 404 to everyone.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    METRICS_ALLOWED_NETWORKS = os.environ.get("METRICS_ALLOWED_NETWORKS", "")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # or "json": one object a line
+
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
     SMTP_PORT = _env_int("SMTP_PORT", 587)
     SMTP_SECURITY = os.environ.get("SMTP_SECURITY", "starttls")
@@ -158,9 +164,9 @@ class ProductionConfig(Config):
 def validate_config(config: Mapping) -> None:
     """Refuse to start with an unusable storage setting, and in production with
     development secrets."""
-    storage = _storage_problems(config)
-    if storage:
-        raise RuntimeError("Refusing to start: " + "; ".join(storage))
+    unusable = _storage_problems(config) + _observability_problems(config)
+    if unusable:
+        raise RuntimeError("Refusing to start: " + "; ".join(unusable))
     if config.get("ENV_NAME") != "production":
         return
     problems = []
@@ -185,6 +191,21 @@ def _storage_problems(config: Mapping) -> list[str]:
     if backend == "s3" and not config.get("S3_BUCKET"):
         return ["STORAGE_BACKEND=s3 needs S3_BUCKET"]
     return []
+
+
+def _observability_problems(config: Mapping) -> list[str]:
+    import ipaddress
+
+    problems = []
+    for part in str(config.get("METRICS_ALLOWED_NETWORKS") or "").split(","):
+        try:
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)
+        except ValueError:
+            problems.append(f"METRICS_ALLOWED_NETWORKS: {part.strip()!r} is no address or network")
+    if config.get("LOG_FORMAT", "text") not in ("text", "json"):
+        problems.append("LOG_FORMAT must be text or json")
+    return problems
 
 
 def _host_cookie_problems(config: Mapping) -> list[str]:

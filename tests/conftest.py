@@ -157,6 +157,28 @@ def s3_app(app, s3_endpoint, monkeypatch):
     return app
 
 
+@pytest.fixture
+def json_logs(app, monkeypatch):
+    """LOG_FORMAT=json for this test; the returned function reads the lines back."""
+    import io
+    import json
+    import logging
+
+    from inspect_app.observability.logs import configure_json_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    monkeypatch.setitem(app.config, "LOG_FORMAT", "json")
+    stream = io.StringIO()
+    configure_json_logging(stream)
+
+    def read() -> list[dict]:
+        return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+    yield read
+    root.handlers[:], root.level = saved
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

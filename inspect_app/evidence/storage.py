@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
+from inspect_app.observability.counters import count_storage_error
+
 TEMP_PREFIX = ".tmp-"
 MAX_KEY_LENGTH = 255
 
@@ -118,6 +120,7 @@ class LocalStorage:
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp_name)
+            count_storage_error("local", "put")
             raise
         _fsync_dir(path.parent)
 
@@ -151,6 +154,7 @@ class LocalStorage:
 
     def ping(self) -> None:
         if not self.root.is_dir() or not os.access(self.root, os.W_OK | os.X_OK):
+            count_storage_error("local", "ping")
             msg = f"upload folder missing or not writable: {self.root}"
             raise StorageError(msg)
 
@@ -255,7 +259,7 @@ class S3Storage:
                     if _KEY_RE.fullmatch(key):
                         yield key, item["LastModified"].timestamp()
         except _client_errors() as exc:
-            raise _storage_error(exc) from exc
+            raise _storage_error(exc, "list") from exc
 
     def ping(self) -> None:
         try:
@@ -273,7 +277,7 @@ class S3Storage:
         try:
             return getattr(self.client, operation)(**params)
         except _client_errors() as exc:
-            raise _storage_error(exc) from exc
+            raise _storage_error(exc, operation) from exc
 
 
 def _client_errors() -> tuple[type[Exception], ...]:
@@ -282,10 +286,11 @@ def _client_errors() -> tuple[type[Exception], ...]:
     return (BotoCoreError, ClientError)
 
 
-def _storage_error(exc: Exception) -> OSError:
+def _storage_error(exc: Exception, operation: str) -> OSError:
     code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
     if code in {"NoSuchKey", "404", "NotFound"}:
         return FileNotFoundError(code)
+    count_storage_error("s3", operation)
     return StorageError(f"object store: {type(exc).__name__} {code}".strip())
 
 
