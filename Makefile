@@ -55,11 +55,11 @@ endif
 
 test-sqlite:
 	@echo "=== test suite on SQLite ==="
-	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+	scripts/with-redis.sh env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgresql:
 	@echo "=== test suite on PostgreSQL ==="
-	scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
+	scripts/with-redis.sh scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 # The fuzz harness (tests/fuzz) runs in `make test` with FUZZ_EXAMPLES=8 requests per
 # route and person; this runs it longer on both databases. The seed is fixed, so more
