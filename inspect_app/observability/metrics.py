@@ -11,6 +11,7 @@ Under gunicorn with several workers, set PROMETHEUS_MULTIPROC_DIR to an empty fo
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from datetime import datetime
@@ -19,6 +20,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from inspect_app.dbtypes import utcnow
 from inspect_app.extensions import db
@@ -26,17 +28,32 @@ from inspect_app.notify.models import AlertKind, OutboxMessage, OutboxStatus
 from inspect_app.scheduler.lock import ADVISORY_KEY, LOCK_NAME
 from inspect_app.scheduler.models import SchedulerJobRun, SchedulerLockRow
 
+log = logging.getLogger(__name__)
+
 
 class DatabaseCollector(Collector):
     """Gauges read from the shared database at scrape time (app context)."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = utcnow()
-        yield _outbox_depth()
-        yield _oldest_pending_age(now)
-        yield _alerts_sent()
-        yield _scheduler_lock_held(now)
-        yield from _job_successes()
+        try:
+            families = [
+                _outbox_depth(),
+                _oldest_pending_age(now),
+                _alerts_sent(),
+                _scheduler_lock_held(now),
+                *_job_successes(),
+            ]
+        except SQLAlchemyError as exc:
+            db.session.rollback()
+            log.warning("metrics: database unreadable: %s", type(exc).__name__)
+            families = []
+        yield GaugeMetricFamily(
+            "inspect_database_up",
+            "1 when this scrape could read the database's gauges, else 0.",
+            value=1 if families else 0,
+        )
+        yield from families
 
 
 def _outbox_depth() -> GaugeMetricFamily:
