@@ -21,6 +21,7 @@ import contextlib
 import http.cookiejar
 import io
 import json
+import logging
 import os
 import random
 import re
@@ -159,6 +160,7 @@ class Sink:
     def __init__(self) -> None:
         from aiosmtpd.controller import Controller
 
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # a line per SMTP command
         self.message_ids: list[str] = []
         self.lock = threading.Lock()
         self.controller = Controller(self, hostname=f"{NET}.1", port=SMTP_PORT)
