@@ -13,6 +13,7 @@ from inspect_app.accounts.models import User
 from inspect_app.accounts.services import reauthenticate
 from inspect_app.audit.services import record_event
 from inspect_app.cases.models import (
+    Case,
     Category,
     IntakeChannel,
     LocationType,
@@ -21,6 +22,7 @@ from inspect_app.cases.models import (
     ReportSource,
 )
 from inspect_app.cases.services import open_case, recording_refusals, route_team, stated_reason
+from inspect_app.cases.workflow import CaseStatus
 from inspect_app.crypto import decrypt_text, encrypt_text
 from inspect_app.dbtypes import utcnow
 from inspect_app.evidence.images import ProcessedPhoto
@@ -44,6 +46,8 @@ from inspect_app.sealing.services import (
     withdraw_contact,
 )
 from inspect_app.text import normalize_text
+
+OPEN_AFTER_ACCEPT = (CaseStatus.ACCEPTED, CaseStatus.ASSIGNED, CaseStatus.INVESTIGATING)
 
 
 class IntakeError(ValueError):
@@ -282,6 +286,25 @@ def already_submitted(form_key: str) -> Submission | None:
     """The submission a form with this key made before (a retry), if any."""
     found = submitted_with(form_key) if form_key else None
     return Submission(report=found[0], tracking_code=found[1]) if found else None
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the reporter waits for next, and by when (the case's own deadline)."""
+
+    title: str
+    due: date
+
+
+def next_step(case: Case) -> NextStep | None:
+    """The next step of a case as /track shows it, with the date the deadlines
+    package computed for it; None once the case is decided."""
+    status = case.status_enum
+    if status is CaseStatus.NEW and case.accept_due:
+        return NextStep(str(_l("Decision whether to handle the report")), case.accept_due)
+    if status in OPEN_AFTER_ACCEPT and case.resolve_due:
+        return NextStep(str(_l("Result of the inspection")), case.resolve_due)
+    return None
 
 
 def find_report_by_code(code: str) -> Report | None:
