@@ -211,3 +211,27 @@ def test_a_refused_submission_shows_the_provinces_wards_with_its_own_selected(cl
     assert response.status_code == 400
     assert "Phường Ba Đình" in html
     assert re.search(rf'<option selected value="{org["ward"]}">', html)
+
+
+def test_an_expired_form_comes_back_filled_with_its_photos(app, client, tip):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        data = {**tip([(imaging.jpeg(), "kept.jpg")]), "csrf_token": "expired"}
+        response = post_report(client, data)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Biểu mẫu đã hết hạn" in html and 'value="Abbott"' in html
+    assert html.count('name="staged"') == 1, "the photo sent with it is kept"
+    assert stored_counts() == (0, 0, 0)
+
+
+def test_a_form_sent_twice_makes_one_report(client, tip):
+    data = tip(form_key="k" * 43)
+    first = post_report(client, data)
+    second = post_report(client, tip(form_key="k" * 43))
+    assert first.status_code == second.status_code == 302
+    assert stored_counts()[0] == 1
+    html = client.get("/report/submitted").get_data(as_text=True)
+    assert 'data-testid="tracking-code"' in html, "the retry shows the same report's code"
