@@ -23,6 +23,7 @@ from inspect_app.sealing import crypto
 from inspect_app.sealing import services as sealing
 from tests import imaging
 from tests.factories import PASSWORD
+from tests.helpers import log_in_fully
 
 EMAIL = "reporter@example.vn"
 
@@ -144,3 +145,65 @@ def test_follow_ups_are_checked_and_rate_limited_per_code(app_ctx, org, category
     with pytest.raises(channel.TooManyMessages):
         channel.add_followup(report, code, body="Nữa", storage=get_storage(), now=now)
     channel.add_followup(other, other_code, body="Báo khác", storage=get_storage(), now=now)
+
+
+def test_the_case_page_shows_the_channel_and_sends_a_question(
+    app, app_ctx, org, category_id, make_user
+):
+    lead = make_user(Role.TEAM_LEAD, team=org["ward_team"], full_name="Lê Thị Đội Trưởng")
+    report, code = _report(org, category_id)
+    channel.add_followup(
+        report,
+        code,
+        body="Có thêm ảnh kệ hàng.",
+        storage=get_storage(),
+        photos=[_photo("shelf")],
+        now=utcnow(),
+    )
+    db.session.commit()
+    client = app.test_client()
+    log_in_fully(client, lead)
+    html = client.get(f"/cases/{report.case_id}").get_data(as_text=True)
+    assert "Có thêm ảnh kệ hàng." in html and html.count('data-testid="case-channel-message"') == 1
+    sent = client.post(
+        f"/cases/{report.case_id}/reports/{report.id}/question",
+        data={"report": str(report.id), "body": "Ảnh chụp lúc mấy giờ?"},
+    )
+    assert sent.status_code == 302
+    html = client.get(f"/cases/{report.case_id}").get_data(as_text=True)
+    assert "Câu hỏi của Lê Thị Đội Trưởng" in html, "officers see who asked"
+    public = app.test_client().post("/track", data={"code": code}).get_data(as_text=True)
+    assert "Ảnh chụp lúc mấy giờ?" in public and "Đội Trưởng" not in public
+    other = make_user(Role.TEAM_LEAD, team=org["other_team"])
+    stranger = app.test_client()
+    log_in_fully(stranger, other)
+    refused = stranger.post(
+        f"/cases/{report.case_id}/reports/{report.id}/question", data={"body": "?"}
+    )
+    assert refused.status_code == 404, "a case out of reach is not there"
+
+
+def test_an_anonymous_reporters_location_is_sealed_on_the_case_page(
+    app, app_ctx, org, category_id, make_user
+):
+    lead = make_user(Role.TEAM_LEAD, team=org["ward_team"])
+    draft = services.ReportDraft(
+        category_id=category_id,
+        product="Nước mắm",
+        description="Nhãn in lệch.",
+        location_type=LocationType.PHYSICAL,
+        province_code=1,
+        ward_code=org["ward"],
+        location=services.device_location("21.0278", "105.8342", "30"),
+    )
+    report = services.submit_report(draft, [], get_storage()).report
+    db.session.commit()
+    client = app.test_client()
+    log_in_fully(client, lead)
+    html = client.get(f"/cases/{report.case_id}").get_data(as_text=True)
+    assert 'data-testid="device-location"' in html and "105.834" not in html
+    revealed = client.post(
+        f"/cases/{report.case_id}/reports/{report.id}/reveal",
+        data={"password": PASSWORD, "reason": "Cần đến đúng địa điểm để kiểm tra"},
+    ).get_data(as_text=True)
+    assert "21.02780" in revealed and "openstreetmap.org" in revealed
