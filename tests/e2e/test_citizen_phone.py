@@ -217,3 +217,33 @@ def test_the_reporter_answers_a_question_and_adds_a_photo_on_track(
         db.session.scalars(select(Notification.kind).where(Notification.user_id == lead.id))
     )
     assert "reporter_info" in kinds
+
+
+def test_switching_language_keeps_the_form_and_the_location_is_attached_on_request(
+    live_server, browser, hanoi_team, artifacts_dir
+):
+    context = browser.new_context(
+        viewport=PHONE,
+        locale="vi-VN",
+        geolocation={"latitude": 21.0278, "longitude": 105.8342, "accuracy": 20},
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    page.goto(f"{live_server}/report")
+    page.set_input_files("#photos", files=[_photo("a.jpg", imaging.jpeg(seed="lang"))])
+    _fill_goods_and_place(page)
+    page.get_by_role("button", name="Dùng vị trí hiện tại").click()
+    page.get_by_text("Đã gắn vị trí").wait_for()
+    page.wait_for_function('document.querySelectorAll(".staged-photo img").length === 1')
+    page.get_by_text("Menu").click()
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("heading", name="Report counterfeit and poor-quality goods").wait_for()
+    assert page.locator("#product").input_value() == "Sữa bột Similac 900g"
+    page.wait_for_function("document.querySelector('#ward').value === '136'")
+    assert _uploaded(page) == 1 and page.locator(".staged-photo img").count() == 1
+    _shot(page, artifacts_dir, "26-citizen-language-switched-phone")
+    page.get_by_role("button", name="Send report").click()
+    page.get_by_test_id("tracking-code").wait_for()
+    [report] = db.session.scalars(select(Report)).all()
+    assert len(report.photos) == 1 and report.location_sealed and report.device_lat is None
+    context.close()
