@@ -358,6 +358,8 @@ def _refused_report(message: str, status: int, *, stage_files: bool):
         added, refused = _stage_chosen_files(_form_key(form))
         tokens += added
         form.form_errors.extend(refused)
+    else:
+        _note_lost_photos(form)
     form.form_errors.append(message)
     return _report_page(form, status, tokens)
 
