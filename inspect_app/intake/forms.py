@@ -77,7 +77,13 @@ class ReportFields(BaseForm):
         coerce=coerce_optional_id,
         validators=[DataRequired(message=_l("Please choose a province or city."))],
     )
-    ward = SelectField(_l("Commune or ward"), coerce=coerce_optional_id, validate_choice=False)
+    # Required for a shop or market (checked by the service); marked for people.
+    ward = SelectField(
+        _l("Commune or ward"),
+        coerce=coerce_optional_id,
+        validate_choice=False,
+        render_kw={"aria-required": "true"},
+    )
     street_address = StringField(_l("Street address"), validators=[Optional(), Length(max=300)])
     seller_name = StringField(_l("Shop or seller name"), validators=[Optional(), Length(max=200)])
     platform = SelectField(
