@@ -18,12 +18,15 @@ from inspect_app.evidence.images import process_photo
 from inspect_app.evidence.services import get_storage
 from inspect_app.extensions import db
 from inspect_app.intake import channel, services
+from inspect_app.notify.mailer import SmtpSettings
 from inspect_app.notify.models import Notification, OutboxMessage
+from inspect_app.notify.services import deliver_pending
 from inspect_app.sealing import crypto
 from inspect_app.sealing import services as sealing
 from tests import imaging
 from tests.factories import PASSWORD
 from tests.helpers import log_in_fully
+from tests.notify.conftest import mail_settings, mailbox  # noqa: F401  (a real SMTP server)
 
 EMAIL = "reporter@example.vn"
 
@@ -112,11 +115,44 @@ def test_an_officer_asks_and_the_reporter_answers(app_ctx, org, category_id, mak
     assert actions["case.reporter_answer"].actor_id is None
 
 
-def test_the_receipt_e_mail_never_holds_the_full_code(app_ctx, org, category_id):
-    _report_row, code = _report(org, category_id, named=True)
+def test_the_receipt_and_a_question_reach_the_reporter_over_smtp(
+    app,
+    app_ctx,
+    org,
+    category_id,
+    make_user,
+    mailbox,  # noqa: F811  (the fixture above)
+):
+    lead = make_user(Role.TEAM_LEAD, team=org["ward_team"], full_name="Đội trưởng Hùng")
+    report, code = _report(org, category_id, named=True)
     receipt = db.session.scalar(select(OutboxMessage).where(OutboxMessage.key.endswith("receipt")))
     assert code[-4:] in receipt.body_text and code not in receipt.body_text
     assert code.replace("-", "") not in receipt.body_text.replace("-", "")
+    channel.ask_reporter(lead, report.case, report, "Hóa đơn ghi ngày nào?", now=utcnow())
+    db.session.commit()
+    assert deliver_pending(utcnow(), SmtpSettings.from_config(app.config)).sent >= 2
+    received = {r.message["Subject"]: r.text for r in mailbox.to(EMAIL)}
+    assert set(received) == {"Chúng tôi đã nhận phản ánh của bạn", "Câu hỏi về phản ánh của bạn"}
+    assert "Hóa đơn ghi ngày nào?" in received["Câu hỏi về phản ánh của bạn"]
+    assert "Hùng" not in "".join(received.values()) and code not in "".join(received.values())
+
+
+def test_messages_are_rate_limited_per_address_and_the_page_comes_back(
+    app, app_ctx, org, category_id
+):
+    _report_row, code = _report(org, category_id)
+    client = app.test_client()
+    app.config["FOLLOWUP_RATE_LIMIT"] = "2 per hour"
+    try:
+        for n in range(2):
+            sent = client.post("/track/followup", data={"code": code, "body": f"Tin {n}"})
+            assert sent.status_code == 200
+        refused = client.post("/track/followup", data={"code": code, "body": "Tin thứ ba"})
+    finally:
+        app.config["FOLLOWUP_RATE_LIMIT"] = "10 per hour"
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "Vui lòng chờ một lúc" in html and "Tin thứ ba" in html, "the message is kept"
 
 
 def test_follow_ups_are_checked_and_rate_limited_per_code(app_ctx, org, category_id, make_user):
