@@ -7,6 +7,7 @@ from typing import BinaryIO
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -230,15 +231,15 @@ def _stage_chosen_files(key: str) -> tuple[list[str], list[str]]:
     return tokens, refused
 
 
-def _show_code(submission) -> object:
+def _show_code(submission: services.Submission) -> Response:
     # Encrypted: the session cookie is signed, not secret.
     session[CODE_SESSION_KEY] = encrypt_text(submission.tracking_code)
     return redirect(url_for(".submitted"))
 
 
 def _submit_tip(form, key: str, tokens: list[str]):
-    """Send the report with the photos of `tokens` (or find the one this form already
-    made); None with the form's errors set when it cannot be sent."""
+    """Send the report with the photos of `tokens`; None with the form's errors set
+    when it cannot be sent."""
     identity = _identity(form) if form.identity.data == "named" else None
     draft = _draft(form, identity)
     draft.location = services.device_location(
@@ -246,22 +247,18 @@ def _submit_tip(form, key: str, tokens: list[str]):
     )
     try:
         submission = services.submit_report(draft, [], get_storage(), staged=tokens, form_key=key)
-    except (services.IntakeError, TooManyPhotos) as exc:
-        db.session.rollback()
-        form.form_errors.append(
-            str(exc)
-            if isinstance(exc, services.IntakeError)
-            else _("Send at most %(n)d photos.", n=MAX_PHOTOS_PER_REPORT)
-        )
-        return None
+    except services.IntakeError as exc:
+        error = str(exc)
+    except TooManyPhotos:
+        error = _("Send at most %(n)d photos.", n=MAX_PHOTOS_PER_REPORT)
     except staging.StagedPhotoMissing:
-        db.session.rollback()
-        form.form_errors.append(
-            _("A photo had been waiting too long and was removed. Please choose it again.")
-        )
-        return None
-    db.session.commit()
-    return submission
+        error = _("A photo had been waiting too long and was removed. Please choose it again.")
+    else:
+        db.session.commit()
+        return submission
+    db.session.rollback()
+    form.form_errors.append(error)
+    return None
 
 
 @bp.route("/report", methods=["GET", "POST"])

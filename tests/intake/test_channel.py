@@ -243,3 +243,35 @@ def test_an_anonymous_reporters_location_is_sealed_on_the_case_page(
         data={"password": PASSWORD, "reason": "Cần đến đúng địa điểm để kiểm tra"},
     ).get_data(as_text=True)
     assert "21.02780" in revealed and "openstreetmap.org" in revealed
+
+
+def test_later_photos_of_a_named_report_survive_a_withdrawal_for_identity_holders(
+    app_ctx, org, category_id, make_user
+):
+    lead = make_user(Role.TEAM_LEAD, team=org["ward_team"])
+    inspector = make_user(Role.INSPECTOR, team=org["ward_team"])
+    draft = services.ReportDraft(
+        category_id=category_id,
+        product="Nước mắm",
+        description="Nhãn in lệch.",
+        location_type=LocationType.PHYSICAL,
+        province_code=1,
+        ward_code=org["ward"],
+        identity=services.ReporterIdentity(name="Trần Thị C", phone="0912345678"),
+        consent=True,
+    )
+    submission = services.submit_report(draft, [_photo("first")], get_storage())
+    db.session.commit()
+    report, code = submission.report, submission.tracking_code
+    message = channel.add_followup(
+        report, code, body="", storage=get_storage(), photos=[_photo("later")], now=utcnow()
+    )
+    db.session.commit()
+    first, later = report.photos[0].id, message.photos[0].id
+    assert set(sealing.original_file_keys(inspector, PASSWORD, report)) == {first}
+    before = sealing.original_file_keys(lead, PASSWORD, report)
+    assert set(before) == {first, later}
+    sealing.withdraw_contact(report, code)
+    db.session.commit()
+    after = sealing.original_file_keys(lead, PASSWORD, report)
+    assert after[later] == before[later], "sealed anew with the fresh identity key"
