@@ -7,6 +7,7 @@ on any public page."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from inspect_app.accounts.permissions import Role
@@ -89,7 +90,7 @@ def test_photos_upload_while_typing_and_the_code_is_followed_without_retyping(
     )
     _fill_goods_and_place(page)
     assert page.locator("#ward").input_value() == "136", "the ward found by typing, no accents"
-    page.wait_for_function('document.querySelectorAll(".staged-photo img").length === 2')
+    expect(page.locator(".staged-photo img")).to_have_count(2)
     assert _uploaded(page) == 2 and page.locator("#photos").input_value() == ""
     assert db.session.scalar(select(func.count(StagedPhoto.id))) == 2, "uploaded, not yet sent"
     _shot(page, artifacts_dir, "20-citizen-form-filled-phone")
@@ -133,7 +134,7 @@ def test_a_refused_photo_is_explained_beside_an_accepted_one(
     )
     refused = page.locator(".staged-photo.is-refused")
     refused.nth(1).wait_for()
-    page.wait_for_function('document.querySelectorAll(".staged-photo img").length === 1')
+    expect(page.locator(".staged-photo img")).to_have_count(1)
     texts = refused.all_inner_texts()
     assert any("dong.gif" in t and "không được hỗ trợ" in t for t in texts)
     assert any("qua-lon.jpg" in t and "quá lớn" in t for t in texts), "checked before sending"
@@ -148,7 +149,7 @@ def test_an_expired_form_keeps_the_text_and_the_photos(
     page.goto(f"{live_server}/report")
     page.set_input_files("#photos", files=[_photo("a.jpg", imaging.jpeg(seed="kept"))])
     _fill_goods_and_place(page)
-    page.wait_for_function('document.querySelectorAll(".staged-photo img").length === 1')
+    expect(page.locator(".staged-photo img")).to_have_count(1)
     page.evaluate(
         "document.querySelector('form[data-public-form] input[name=csrf_token]').value = 'expired'"
     )
@@ -194,12 +195,13 @@ def test_the_reporter_answers_a_question_and_adds_a_photo_on_track(
     assert "Cửa hàng mở cửa giờ nào?" in page.get_by_test_id("channel-message").inner_text()
     page.get_by_test_id("answer-body").fill("Từ 8 giờ sáng đến 9 giờ tối.")
     page.get_by_test_id("answer-send").click()
-    page.get_by_text("Tin nhắn của bạn đã được gửi").wait_for()
+    expect(page.get_by_test_id("channel-message")).to_have_count(2)
 
     page.get_by_text("Bổ sung thông tin hoặc ảnh").click()
     page.set_input_files("#photos", files=[_photo("them.jpg", imaging.jpeg(seed="later"))])
     page.get_by_label("Nội dung bạn muốn gửi").fill("Hôm nay cửa hàng nhập thêm hàng.")
     page.get_by_test_id("followup-send").click()
+    expect(page.get_by_test_id("channel-message")).to_have_count(3)
     page.get_by_text("Tin nhắn của bạn đã được gửi").wait_for()
     _shot(page, artifacts_dir, "25-citizen-channel-phone")
     html = page.content()
@@ -234,12 +236,12 @@ def test_switching_language_keeps_the_form_and_the_location_is_attached_on_reque
     _fill_goods_and_place(page)
     page.get_by_role("button", name="Dùng vị trí hiện tại").click()
     page.get_by_text("Đã gắn vị trí").wait_for()
-    page.wait_for_function('document.querySelectorAll(".staged-photo img").length === 1')
+    expect(page.locator(".staged-photo img")).to_have_count(1)
     page.get_by_text("Menu").click()
     page.get_by_role("button", name="English").click()
     page.get_by_role("heading", name="Report counterfeit and poor-quality goods").wait_for()
     assert page.locator("#product").input_value() == "Sữa bột Similac 900g"
-    page.wait_for_function("document.querySelector('#ward').value === '136'")
+    expect(page.locator("#ward")).to_have_value("136")
     assert _uploaded(page) == 1 and page.locator(".staged-photo img").count() == 1
     _shot(page, artifacts_dir, "26-citizen-language-switched-phone")
     page.get_by_role("button", name="Send report").click()
@@ -247,3 +249,49 @@ def test_switching_language_keeps_the_form_and_the_location_is_attached_on_reque
     [report] = db.session.scalars(select(Report)).all()
     assert len(report.photos) == 1 and report.location_sealed and report.device_lat is None
     context.close()
+
+
+def _noisy_jpeg(seed: int) -> bytes:
+    """About 1 MB: a photo that takes a few seconds on the slowed link below."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.effect_noise((1200, 900), 50 + seed).convert("RGB").save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def test_sending_waits_for_uploads_says_so_and_happens_once(
+    live_server, phone, hanoi_team, artifacts_dir
+):
+    page = phone
+    page.goto(f"{live_server}/report")
+    _fill_goods_and_place(page)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    slow = {"offline": False, "latency": 50, "uploadThroughput": 250_000, "downloadThroughput": -1}
+    cdp.send("Network.emulateNetworkConditions", slow)
+    page.set_input_files(
+        "#photos", files=[_photo("a.jpg", _noisy_jpeg(1)), _photo("b.jpg", _noisy_jpeg(2))]
+    )
+    send = page.get_by_role("button", name="Gửi phản ánh")
+    send.click()
+    send.click(force=True)
+    page.get_by_text("Đang tải ảnh").wait_for()
+    _shot(page, artifacts_dir, "27-citizen-waiting-for-uploads-phone")
+    page.get_by_test_id("tracking-code").wait_for(timeout=60_000)
+    [report] = db.session.scalars(select(Report)).all()
+    assert len(report.photos) == 2
+
+
+def test_an_upload_lost_to_the_network_is_retried(live_server, phone, hanoi_team):
+    page = phone
+    page.goto(f"{live_server}/report")
+    page.context.set_offline(True)
+    page.set_input_files("#photos", files=[_photo("a.jpg", imaging.jpeg(seed="offline"))])
+    page.get_by_text("Mất kết nối").wait_for()
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Thử lại").click()
+    expect(page.locator(".staged-photo img")).to_have_count(1)
+    assert _uploaded(page) == 1
