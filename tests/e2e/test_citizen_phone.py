@@ -25,6 +25,8 @@ from tests import imaging
 pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 360, "height": 740}
+# A loaded 2-core machine: assertions wait as long as actions do.
+expect.set_options(timeout=15_000)
 LEAD_NAME = "Đội trưởng Nguyễn Văn Hùng"
 REPORTER = "Phạm Thị Lan"
 
