@@ -21,6 +21,7 @@ from inspect_app.intake import channel, services
 from inspect_app.intake.models import ReporterMessage
 from inspect_app.notify.models import Notification
 from tests import imaging
+from tests.e2e.test_case_journey import _log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -297,3 +298,35 @@ def test_an_upload_lost_to_the_network_is_retried(live_server, phone, hanoi_team
     page.get_by_role("button", name="Thử lại").click()
     expect(page.locator(".staged-photo img")).to_have_count(1)
     assert _uploaded(page) == 1
+
+
+def test_an_officer_asks_from_the_case_page_and_reads_the_answer(
+    live_server, browser, hanoi_team, make_user, artifacts_dir
+):
+    lead = make_user(Role.TEAM_LEAD, team=hanoi_team, full_name=LEAD_NAME)
+    report, code = _anonymous_report(hanoi_team)
+    officer = browser.new_context(viewport=PHONE, locale="vi-VN").new_page()
+    _log_in(officer, live_server, lead)
+    officer.goto(f"{live_server}/cases/{report.case_id}")
+    officer.get_by_text("Trao đổi với người phản ánh").click()
+    officer.get_by_label("Câu hỏi cho người gửi phản ánh 1").fill("Bạn mua hàng ngày nào?")
+    officer.get_by_role("button", name="Gửi câu hỏi").click()
+    officer.locator(".flash-success").get_by_text("Đã gửi câu hỏi").wait_for()
+
+    citizen = browser.new_context(viewport=PHONE, locale="vi-VN").new_page()
+    citizen.goto(f"{live_server}/track")
+    citizen.get_by_label("Mã tra cứu").fill(code)
+    citizen.get_by_role("button", name="Tra cứu tiến độ").click()
+    assert LEAD_NAME not in citizen.content()
+    citizen.get_by_test_id("answer-body").fill("Ngày 1 tháng 12.")
+    citizen.get_by_test_id("answer-send").click()
+    expect(citizen.get_by_test_id("channel-message")).to_have_count(2)
+
+    officer.reload()
+    channel_box = officer.locator("#channel")
+    expect(channel_box.get_by_test_id("case-channel-message")).to_have_count(2)
+    assert "Ngày 1 tháng 12." in channel_box.inner_text()
+    assert "Người phản ánh trả lời câu hỏi" in officer.get_by_test_id("timeline").text_content()
+    _shot(officer, artifacts_dir, "28-officer-channel-phone")
+    officer.context.close()
+    citizen.context.close()
