@@ -334,7 +334,7 @@ def stage_photo():
     except TooManyPhotos:
         return _json_refusal(_("Send at most %(n)d photos.", n=MAX_PHOTOS_PER_REPORT), 422)
     db.session.commit()
-    return jsonify(token=staged.token, thumb=_data_uri(staged.thumb_jpeg))
+    return _private(jsonify(token=staged.token, thumb=_data_uri(staged.thumb_jpeg)))
 
 
 @bp.route("/report/photos/remove", methods=["POST"])

@@ -182,3 +182,27 @@ def test_the_device_location_is_sealed_unless_the_report_is_named(
     assert named.report.device_lat == pytest.approx(21.0278)
     assert db.session.scalar(select(func.count(Report.id))) == 2
     assert db.session.scalar(select(func.count(Photo.id))) == 0
+
+
+def test_the_upload_route_answers_a_token_a_thumbnail_or_the_reason(app, client):
+    form_key = crypto.new_bearer_token()
+
+    def upload(content: bytes, key: str = form_key):
+        data = {"form_key": key, "photo": (BytesIO(content), "p.jpg")}
+        return client.post("/report/photos", data=data, content_type="multipart/form-data")
+
+    accepted = upload(imaging.jpeg())
+    body = accepted.get_json()
+    assert accepted.status_code == 200 and accepted.headers["Cache-Control"] == "no-store"
+    assert staging.is_bearer_token(body["token"]) and body["thumb"].startswith("data:image/jpeg")
+    refused = upload(imaging.gif())
+    assert refused.status_code == 422 and "không được hỗ trợ" in refused.get_json()["error"]
+    too_big = upload(b"\0" * (16 * 1024 * 1024))
+    assert too_big.status_code == 413 and "15 MB" in too_big.get_json()["error"]
+    assert upload(imaging.jpeg(), key="forged").status_code == 400
+    removed = client.post(
+        "/report/photos/remove", data={"form_key": form_key, "token": body["token"]}
+    )
+    assert removed.status_code == 200
+    with app.app_context():
+        assert staging.staged_count(form_key) == 0
