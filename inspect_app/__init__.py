@@ -78,6 +78,7 @@ def _import_models() -> None:
         "deadlines",
         "evidence",
         "geo",
+        "intake",
         "notify",
         "retention",
         "reviews",

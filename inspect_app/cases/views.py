@@ -68,6 +68,8 @@ from inspect_app.evidence.images import REASONS, PhotoRejected
 from inspect_app.evidence.services import get_storage, read_document
 from inspect_app.evidence.views import private_response
 from inspect_app.extensions import db
+from inspect_app.intake.channel import conversation
+from inspect_app.intake.forms import QuestionForm
 from inspect_app.retention.forms import HoldForm
 from inspect_app.retention.services import legal_hold_of
 from inspect_app.sealing.forms import UnsealForm
@@ -179,6 +181,8 @@ def _page(case, forms=None, status: int = 200):
             hold_form=forms.get("hold") or HoldForm(prefix="hold"),
             restored=forms.get("restored", set()),
             confirm_form=BaseForm(),
+            messages=conversation(case.reports),
+            question_form=QuestionForm(formdata=None),
         ),
         status,
     )

@@ -74,7 +74,8 @@ def add_security_headers(response):
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
+    # Geolocation for "use my current location" on the public form (asked on a tap).
+    headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config["ENV_NAME"] == "production":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
