@@ -72,6 +72,7 @@ def _import_models() -> None:
 
     for package in (
         "accounts",
+        "api",
         "audit",
         "cases",
         "core",
