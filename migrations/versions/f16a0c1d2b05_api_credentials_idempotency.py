@@ -6,6 +6,7 @@ Revises: e15a0c1d2b04
 Create Date: 2026-12-06 21:00:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -36,7 +37,9 @@ def upgrade():
         sa.Column("revoked_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("revoked_by_id", sa.Integer(), nullable=True),
         sa.Column("last_used_at", UTCDateTime(timezone=True), nullable=True),
-        sa.CheckConstraint("kind IN ('partner', 'staff')", name=op.f("ck_api_credentials_kind_known")),
+        sa.CheckConstraint(
+            "kind IN ('partner', 'staff')", name=op.f("ck_api_credentials_kind_known")
+        ),
         sa.CheckConstraint(
             "channel IS NULL OR channel IN ('hotline', 'app', 'zalo', 'ecommerce', 'portal')",
             name=op.f("ck_api_credentials_channel"),
