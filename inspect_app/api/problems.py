@@ -201,7 +201,11 @@ def init_problems(app: Flask, web_handler) -> None:
     """Every HTTP error under /api and /open311 answered as a problem; the rest of
     the site keeps its error pages (`web_handler`)."""
 
+    from inspect_app.api.open311 import error_response
+
     def dispatch(error: HTTPException):
+        if request.path.startswith("/open311/"):
+            return error_response(error)
         if is_api_request():
             return http_problem(error)
         return web_handler(error)

@@ -266,7 +266,7 @@ class Replay:
     body: str
 
 
-def _key_hash(scope: str, key: str) -> str:
+def key_hash(scope: str, key: str) -> str:
     return hashlib.sha256(f"idempotency|{scope}|{key}".encode()).hexdigest()
 
 
@@ -290,14 +290,14 @@ def claim_key(scope: str, key: str, fingerprint: str, now: datetime) -> Idempote
 
     Raises IdempotencyMismatch when the key came with another request, and
     IdempotencyInProgress when its first request has not finished."""
-    key_hash = _key_hash(scope, key)
+    digest = key_hash(scope, key)
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = (
         insert(IdempotentRequest)
         .values(
             scope=scope,
-            key_hash=key_hash,
+            key_hash=digest,
             request_hash=fingerprint,
             created_at=now,
             expires_at=now + timedelta(hours=IDEMPOTENCY_HOURS),
@@ -310,7 +310,7 @@ def claim_key(scope: str, key: str, fingerprint: str, now: datetime) -> Idempote
         return db.session.get(IdempotentRequest, claimed)
     existing = db.session.scalar(
         select(IdempotentRequest).where(
-            IdempotentRequest.scope == scope, IdempotentRequest.key_hash == key_hash
+            IdempotentRequest.scope == scope, IdempotentRequest.key_hash == digest
         )
     )
     if existing is None:  # purged between the two statements: a fresh start
@@ -339,7 +339,7 @@ def release_claim(scope: str, key: str) -> None:
     db.session.execute(
         delete(IdempotentRequest).where(
             IdempotentRequest.scope == scope,
-            IdempotentRequest.key_hash == _key_hash(scope, key),
+            IdempotentRequest.key_hash == key_hash(scope, key),
             IdempotentRequest.status.is_(None),
         )
     )

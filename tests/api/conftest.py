@@ -1,0 +1,74 @@
+"""API fixtures: the cases' small organisation, a partner key and staff tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import BytesIO
+
+import pytest
+from sqlalchemy import func, select
+
+from inspect_app.accounts.permissions import Role
+from inspect_app.api import services
+from inspect_app.cases.models import Case, Report
+from inspect_app.dbtypes import utcnow
+from inspect_app.extensions import db
+from tests import imaging
+from tests.cases.conftest import Org, make_case, org  # noqa: F401
+
+PHONE = "0912345678"
+NAME = "Nguyễn Văn An"
+
+
+def counts() -> tuple[int, int]:
+    return (
+        db.session.scalar(select(func.count()).select_from(Report)),
+        db.session.scalar(select(func.count()).select_from(Case)),
+    )
+
+
+def report_form(org: Org, **overrides) -> dict:  # noqa: F811
+    ward = org.team.wards[0]
+    data = {
+        "category": "counterfeit",
+        "product": "Sữa bột Similac 900g",
+        "description": "Tem chống giả bị mờ, hộp móp.",
+        "location_type": "physical",
+        "province": str(ward.province_code),
+        "ward": str(ward.code),
+        "street_address": "12 Phố Huế",
+        "seller_name": "Cửa hàng Minh Anh",
+    }
+    data.update(overrides)
+    return data
+
+
+def with_photo(data: dict, seed: str = "a") -> dict:
+    return {**data, "photos": [(BytesIO(imaging.jpeg(seed=seed)), "p.jpg")]}
+
+
+@pytest.fixture
+def partner(app_ctx, org):  # noqa: F811
+    return services.create_partner_key(
+        org.admin,
+        name="Tổng đài 1800",
+        scopes=["reports:write", "reports:read"],
+        channel="hotline",
+        expires_at=utcnow() + timedelta(days=30),
+    )
+
+
+@pytest.fixture
+def token_of(app_ctx):
+    def make(user, scopes=("cases:read", "cases:write"), days: int = 30):
+        issued = services.create_staff_token(
+            user, name="laptop", scopes=list(scopes), expires_at=utcnow() + timedelta(days=days)
+        )
+        db.session.commit()
+        return issued.secret
+
+    return make
+
+
+def bearer(secret: str) -> dict:
+    return {"Authorization": f"Bearer {secret}"}
