@@ -10,6 +10,7 @@ runs it again — a refused request created nothing.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -49,8 +50,19 @@ def _scope() -> str:
 
 
 def _body_fingerprint() -> str:
-    body = request.get_data(cache=True)
-    return services.request_hash(request.method, request.path, body)
+    """The request's content: the raw body, or for multipart/form-data its fields
+    and files' digests (a client's retry may choose another boundary)."""
+    if request.mimetype != "multipart/form-data":
+        return services.request_hash(request.method, request.path, request.get_data(cache=True))
+    parts = sorted(f"f:{name}={value}" for name, value in request.form.items(multi=True))
+    for name, upload in request.files.items(multi=True):
+        digest = hashlib.sha256()
+        while chunk := upload.stream.read(65536):
+            digest.update(chunk)
+        upload.stream.seek(0)
+        parts.append(f"u:{name}={upload.filename}:{digest.hexdigest()}")
+    canonical = "\n".join(sorted(parts)).encode()
+    return services.request_hash(request.method, request.path, canonical)
 
 
 def idempotent(view: Callable) -> Callable:

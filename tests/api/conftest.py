@@ -8,7 +8,6 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 
-from inspect_app.accounts.permissions import Role
 from inspect_app.api import services
 from inspect_app.cases.models import Case, Report
 from inspect_app.dbtypes import utcnow
