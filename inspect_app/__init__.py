@@ -79,6 +79,7 @@ def _import_models() -> None:
         "deadlines",
         "evidence",
         "geo",
+        "intake",
         "notify",
         "retention",
         "reviews",

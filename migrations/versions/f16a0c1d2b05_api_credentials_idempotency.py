@@ -2,7 +2,7 @@
 partner key
 
 Revision ID: f16a0c1d2b05
-Revises: e15a0c1d2b04
+Revises: e15a0c1d2b14
 Create Date: 2026-12-06 21:00:00
 
 """
@@ -14,7 +14,7 @@ from inspect_app.dbtypes import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "f16a0c1d2b05"
-down_revision = "e15a0c1d2b04"
+down_revision = "e15a0c1d2b14"
 branch_labels = None
 depends_on = None
 

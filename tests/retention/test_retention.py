@@ -53,7 +53,7 @@ def _run(app, *args: str):
 def test_due_personal_data_is_destroyed_and_the_facts_stay(app, org, make_case):
     case = make_case(S.CLOSED, named=True, photos=1, email_updates=True)  # denunciation
     case = _ended(case, months_ago=61)
-    assert _progress_emails() == 2  # accepted, resolved
+    assert _progress_emails() == 3  # the receipt; accepted, resolved
     report = case.reports[0]
     photo = report.photos[0]
     assert report.identity_sealed and photo.original_key_sealed
@@ -82,7 +82,7 @@ def test_due_personal_data_is_destroyed_and_the_facts_stay(app, org, make_case):
             "photo_facts": 0,
             "originals": 1,
             "keys": 2,
-            "progress_emails": 2,
+            "progress_emails": 3,
         }
     ]
     assert _progress_emails() == 0, "the address goes with the e-mails that held it"
