@@ -75,6 +75,58 @@ class WardQuery(Strict):
 # Reports
 
 
+FORM_KEY = fields.String(
+    validate=validate.Regexp(r"^[A-Za-z0-9_-]{43}$"),
+    metadata={
+        "description": "A key the client makes for one report (32 random bytes, URL-safe "
+        "base64 without padding: 43 characters); photos staged under it are claimed."
+    },
+)
+
+
+class PhotoIn(Strict):
+    form_key = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9_-]{43}$"),
+        metadata={"description": FORM_KEY.metadata["description"]},
+    )
+    photo = Upload(required=True)
+
+
+class PhotoOut(Schema):
+    token = fields.String(
+        required=True, metadata={"description": "Send it in `photo_tokens` with the report."}
+    )
+
+
+class FollowUpIn(Strict):
+    tracking_code = fields.String(
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "Or send it in the X-Tracking-Code header."},
+    )
+    body = fields.String(validate=validate.Length(max=4000))
+    answers_id = fields.Integer(
+        validate=ID, metadata={"description": "The officer's question this answers."}
+    )
+    photos = fields.List(Upload(), validate=validate.Length(max=10))
+    photo_tokens = fields.List(
+        fields.String(validate=validate.Length(equal=43)), validate=validate.Length(max=10)
+    )
+    form_key = FORM_KEY
+
+
+class FollowUpOut(Schema):
+    id = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True)
+    photos = fields.Integer(required=True)
+
+
+class QuestionOut(Schema):
+    id = fields.Integer(required=True)
+    body = fields.String(required=True)
+    at = fields.DateTime(required=True)
+
+
 class ReportIn(Strict):
     """The fields of the public tip form (/report), with the same rules."""
 
@@ -105,6 +157,12 @@ class ReportIn(Strict):
         validate=validate.Length(max=10),
         metadata={"description": "Up to 10 photos (JPEG, PNG, WebP, HEIC)."},
     )
+    photo_tokens = fields.List(
+        fields.String(validate=validate.Length(equal=43)),
+        validate=validate.Length(max=10),
+        metadata={"description": "Photos uploaded first (POST /photos) with `form_key`."},
+    )
+    form_key = FORM_KEY
 
     @validates("phone")
     def _phone(self, value: str, **_kwargs) -> None:
@@ -151,6 +209,11 @@ class ProgressOut(Schema):
     status_title = fields.String(required=True)
     received_at = fields.DateTime(required=True)
     updates = fields.List(fields.Nested(UpdateOut), required=True)
+    open_questions = fields.List(
+        fields.Nested(QuestionOut),
+        required=True,
+        metadata={"description": "Officers' questions waiting for an answer (a follow-up)."},
+    )
 
 
 # Statistics

@@ -16,6 +16,10 @@ from inspect_app.api.models import Scope
 from inspect_app.api.parsing import ApiBlueprint
 from inspect_app.api.schemas import (
     CategoryOut,
+    FollowUpIn,
+    FollowUpOut,
+    PhotoIn,
+    PhotoOut,
     ProgressIn,
     ProgressOut,
     ProvinceOut,
@@ -27,6 +31,7 @@ from inspect_app.api.schemas import (
     WardQuery,
 )
 from inspect_app.cases.models import Category, LocationType
+from inspect_app.dbtypes import utcnow
 from inspect_app.evidence.images import REASONS, PhotoRejected
 from inspect_app.evidence.services import (
     MAX_PHOTOS_PER_REPORT,
@@ -34,10 +39,13 @@ from inspect_app.evidence.services import (
     get_storage,
     process_uploads,
 )
+from inspect_app.evidence.staging import StagedPhotoMissing, stage_photo
 from inspect_app.extensions import db, limiter
 from inspect_app.geo.models import Province
 from inspect_app.geo.services import active_provinces, search_wards
+from inspect_app.intake import channel
 from inspect_app.intake import services as intake
+from inspect_app.sealing.services import SealingError
 from inspect_app.stats import services as stats
 from inspect_app.stats.models import StatsReport
 
@@ -125,26 +133,40 @@ def _draft(data: dict) -> intake.ReportDraft:
     )
 
 
+def _processed_uploads(data: dict) -> list:
+    uploads = [(f.filename or "", f.stream) for f in data.get("photos") or [] if f]
+    try:
+        return process_uploads(uploads)
+    except PhotoRejected as exc:
+        abort(422, errors={"photos": [_(REASONS[exc.code], **exc.params)]})
+    except TooManyPhotos:
+        abort(422, errors={"photos": [_("Send at most %(n)d photos.", n=MAX_PHOTOS_PER_REPORT)]})
+
+
 def submit(data: dict, partner_scope_province: int | None, partner) -> intake.Submission:
     """Shared by /api/v1/reports and Open311's POST requests: the form's rules and
     evidence pipeline. Raises a 422 problem for a refused submission."""
     if partner_scope_province is not None and data["province"] != partner_scope_province:
         abort(422, message=_("This key may only submit reports for its own province."))
-    uploads = [(f.filename or "", f.stream) for f in data.get("photos") or [] if f]
-    try:
-        photos = process_uploads(uploads)
-    except PhotoRejected as exc:
-        reason = _(REASONS[exc.code], **exc.params)
-        abort(422, errors={"photos": [reason]})
-    except TooManyPhotos:
-        abort(422, errors={"photos": [_("Send at most %(n)d photos.", n=MAX_PHOTOS_PER_REPORT)]})
+    photos = _processed_uploads(data)
     partner_intake = (
         intake.PartnerIntake(credential_id=partner.id, channel=partner.channel) if partner else None
     )
     try:
-        return intake.submit_report(_draft(data), photos, get_storage(), partner=partner_intake)
+        return intake.submit_report(
+            _draft(data),
+            photos,
+            get_storage(),
+            partner=partner_intake,
+            staged=data.get("photo_tokens") or (),
+            form_key=data.get("form_key"),
+        )
     except intake.IntakeError as exc:
         abort(422, message=str(exc))
+    except TooManyPhotos:
+        abort(422, errors={"photos": [_("Send at most %(n)d photos.", n=MAX_PHOTOS_PER_REPORT)]})
+    except StagedPhotoMissing:
+        abort(422, errors={"photo_tokens": [_("A staged photo is unknown or expired.")]})
 
 
 @bp.route("/reports", methods=["POST"])
@@ -205,11 +227,13 @@ def progress(data: dict):
     if report is None:
         abort(404, message=_("No report has this code. Check it and try again."))
     case = report.case
+    questions = channel.open_questions(channel.conversation([report]))
     return (
         {
             "status": case.status,
             "status_title": case.status_enum.public_title,
             "received_at": report.submitted_at,
+            "open_questions": [{"id": q.id, "body": q.body, "at": q.created_at} for q in questions],
             "updates": [
                 {
                     "status": u.status,
@@ -221,6 +245,79 @@ def progress(data: dict):
             ],
         },
         200,
+        {"Cache-Control": "no-store"},
+    )
+
+
+@bp.route("/photos", methods=["POST"])
+@limiter.limit(_report_limit, exempt_when=lambda: not _anonymous())
+@idempotent
+@bp.arguments(PhotoIn, location="multipart")
+@bp.response(201, PhotoOut)
+@bp.doc(parameters=[IDEMPOTENCY_KEY])
+def stage(data: dict):
+    """Upload one photo before the report (or a follow-up) is sent, e.g. while the
+    reporter types; it goes through the same checks as a report's photos. Send the
+    returned token in `photo_tokens`, with the same `form_key`."""
+    upload = data["photo"]
+    try:
+        staged = stage_photo(
+            get_storage(),
+            upload.stream,
+            upload.filename or "",
+            form_key=data["form_key"],
+            now=utcnow(),
+        )
+    except PhotoRejected as exc:
+        abort(422, errors={"photo": [_(REASONS[exc.code], **exc.params)]})
+    except TooManyPhotos:
+        abort(422, errors={"photo": [_("Send at most %(n)d photos.", n=MAX_PHOTOS_PER_REPORT)]})
+    except StagedPhotoMissing:
+        abort(422, errors={"form_key": [_("The form key is not valid.")]})
+    return {"token": staged.token}, 201, {"Cache-Control": "no-store"}
+
+
+@bp.route("/reports/follow-ups", methods=["POST"])
+@limiter.limit(_track_limit, deduct_when=lambda response: response.status_code == 404)
+@idempotent
+@bp.arguments(FollowUpIn, location="multipart")
+@bp.response(201, FollowUpOut)
+@bp.doc(parameters=[IDEMPOTENCY_KEY])
+def follow_up(data: dict):
+    """Add information or photos to one's report, or answer an officer's question
+    (`answers_id`), with the tracking code in the body or X-Tracking-Code."""
+    code = _code(data)
+    report = intake.find_report_by_code(code)
+    if report is None:
+        abort(404, message=_("No report has this code. Check it and try again."))
+    photos = _processed_uploads(data)
+    try:
+        message = channel.add_followup(
+            report,
+            code,
+            body=data.get("body", ""),
+            storage=get_storage(),
+            photos=photos,
+            staged=data.get("photo_tokens") or (),
+            form_key=data.get("form_key"),
+            answers_id=data.get("answers_id"),
+            now=utcnow(),
+        )
+    except channel.TooManyMessages as exc:
+        abort(429, message=str(exc), headers={"Retry-After": "3600"})
+    except (intake.IntakeError, SealingError) as exc:
+        abort(422, message=str(exc))
+    except TooManyPhotos:
+        abort(422, errors={"photos": [_("Send at most %(n)d photos.", n=MAX_PHOTOS_PER_REPORT)]})
+    except StagedPhotoMissing:
+        abort(422, errors={"photo_tokens": [_("A staged photo is unknown or expired.")]})
+    return (
+        {
+            "id": message.id,
+            "created_at": message.created_at,
+            "photos": len(message.photos),
+        },
+        201,
         {"Cache-Control": "no-store"},
     )
 

@@ -18,7 +18,12 @@ from inspect_app.api.schemas import Problem
 API_PREFIX = "/api/v1"
 # JSON bodies are small; a report with photos may be as large as the form's.
 JSON_MAX_BYTES = 64 * 1024
-LARGE_BODY_ENDPOINTS = {"api_public.submit_report", "open311.post_request"}
+LARGE_BODY_ENDPOINTS = {
+    "api_public.submit_report",
+    "api_public.stage",
+    "api_public.follow_up",
+    "open311.post_request",
+}
 
 DESCRIPTION = """\
 The public and partner API of the market surveillance case system.
