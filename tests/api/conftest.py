@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from io import BytesIO
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.serving import make_server
 
 from inspect_app.api import services
 from inspect_app.cases.models import Case, Report
 from inspect_app.dbtypes import utcnow
-from inspect_app.extensions import db
+from inspect_app.extensions import db, limiter
 from tests import imaging
 from tests.cases.conftest import Org, make_case, org  # noqa: F401
 
@@ -67,6 +69,19 @@ def token_of(app_ctx):
         return issued.secret
 
     return make
+
+
+@pytest.fixture
+def server(app):
+    """The app behind a real threaded HTTP server: (host, port)."""
+    limiter.enabled = False
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield ("127.0.0.1", httpd.server_port)
+    httpd.shutdown()
+    thread.join()
+    limiter.enabled = True
 
 
 def bearer(secret: str) -> dict:

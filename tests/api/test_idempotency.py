@@ -5,18 +5,14 @@ create one report."""
 from __future__ import annotations
 
 import http.client
-import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import pytest
-from werkzeug.serving import make_server
-
 from inspect_app.api.models import IdempotentRequest
 from inspect_app.api.services import purge_idempotent_requests
 from inspect_app.dbtypes import utcnow
-from inspect_app.extensions import db, limiter
+from inspect_app.extensions import db
 from tests import imaging
 from tests.api.conftest import counts, report_form, with_photo
 
@@ -73,19 +69,6 @@ def test_answers_are_purged_after_24_hours(client, org, app_ctx):
     assert purge_idempotent_requests(utcnow() + timedelta(hours=25)) == 1
     db.session.commit()
     assert db.session.query(IdempotentRequest).count() == 0
-
-
-@pytest.fixture
-def server(app):
-    """The app behind a real threaded HTTP server."""
-    limiter.enabled = False
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield ("127.0.0.1", httpd.server_port)
-    httpd.shutdown()
-    thread.join()
-    limiter.enabled = True
 
 
 def _multipart(fields: dict, photo: bytes) -> tuple[bytes, str]:
