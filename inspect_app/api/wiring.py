@@ -88,7 +88,7 @@ api = ProblemApi()
 
 
 def init_api(app: Flask) -> None:
-    from inspect_app.api import open311, staff_views, views
+    from inspect_app.api import admin_views, docs_views, open311, staff_views, views
     from inspect_app.extensions import csrf
 
     app.config.setdefault("API_TITLE", "inspect_app API")
@@ -109,7 +109,8 @@ def init_api(app: Flask) -> None:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)
     csrf.exempt(open311.bp)
-    app.register_blueprint(open311.bp)
+    for blueprint in (open311.bp, docs_views.bp, admin_views.bp):
+        app.register_blueprint(blueprint)
     # First of all: another hook reading the form would fix the stream's limit.
     app.before_request_funcs.setdefault(None, []).insert(0, _limit_body_size)
     app.after_request(_ratelimit_headers)
