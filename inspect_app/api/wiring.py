@@ -11,6 +11,7 @@ from flask import Flask, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_date
 
 from inspect_app.api.problems import PROBLEM_JSON, init_problems, is_api_request
 from inspect_app.api.schemas import Problem
@@ -72,8 +73,13 @@ def _limit_body_size() -> None:
 
 
 def _ratelimit_headers(response):
-    """The IETF RateLimit fields beside Flask-Limiter's X-RateLimit ones."""
+    """The IETF RateLimit fields beside Flask-Limiter's X-RateLimit ones, and
+    Retry-After in seconds."""
     if is_api_request():
+        retry = response.headers.get("Retry-After")
+        when = parse_date(retry) if retry and not retry.isdigit() else None
+        if when is not None:
+            response.headers["Retry-After"] = str(max(1, int(when.timestamp() - time.time())))
         for name in ("Limit", "Remaining", "Reset"):
             value = response.headers.get(f"X-RateLimit-{name}")
             if value is not None:
@@ -113,4 +119,5 @@ def init_api(app: Flask) -> None:
         app.register_blueprint(blueprint)
     # First of all: another hook reading the form would fix the stream's limit.
     app.before_request_funcs.setdefault(None, []).insert(0, _limit_body_size)
-    app.after_request(_ratelimit_headers)
+    # Last of all (after-request hooks run in reverse): after Flask-Limiter's.
+    app.after_request_funcs.setdefault(None, []).insert(0, _ratelimit_headers)

@@ -112,3 +112,13 @@ def test_twenty_concurrent_retries_create_one_report(server, org):
     created = {answer for status, answer in results if status == 201}
     assert len(created) == 1  # every 201 is the same answer
     assert counts() == (1, 1)
+
+
+def test_the_daily_retention_job_purges_old_answers(client, org, app_ctx):
+    from inspect_app.scheduler.jobs import run_retention
+
+    _post(client, report_form(org), str(uuid.uuid4()))
+    summary = run_retention(utcnow() + timedelta(days=2))
+    assert summary.endswith("1 API answers past 24 hours purged")
+    db.session.commit()
+    assert db.session.query(IdempotentRequest).count() == 0
