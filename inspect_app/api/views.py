@@ -204,11 +204,16 @@ def _code(data: dict) -> str:
 
 
 @bp.route("/reports/progress", methods=["POST"])
-@limiter.limit(_track_limit, deduct_when=lambda response: response.status_code == 404)
+@limiter.limit(
+    _track_limit,
+    deduct_when=lambda response: response.status_code == 404,
+    exempt_when=lambda: not _anonymous(),
+)
 @idempotent
 @bp.arguments(ProgressIn)
 @bp.response(200, ProgressOut)
 @bp.doc(
+    security=[{}, {"bearer": []}],
     parameters=[
         IDEMPOTENCY_KEY,
         {
@@ -218,11 +223,14 @@ def _code(data: dict) -> str:
             "schema": {"type": "string", "maxLength": 40},
             "description": "The tracking code, if not in the body. Never put it in a URL.",
         },
-    ]
+    ],
 )
 def progress(data: dict):
     """A report's public progress, by its tracking code (in the body or the
-    X-Tracking-Code header — never in the address)."""
+    X-Tracking-Code header — never in the address). A partner key with
+    `reports:read` (a hotline looking up its callers' codes) is counted per key
+    instead of by the per-address limit on failed look-ups."""
+    partner_or_none(Scope.REPORTS_READ)
     report = intake.find_report_by_code(_code(data))
     if report is None:
         abort(404, message=_("No report has this code. Check it and try again."))

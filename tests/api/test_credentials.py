@@ -249,3 +249,18 @@ def test_no_staff_response_contains_reporter_identity(client, org, make_case, to
         text = client.get(path, headers=bearer(secret)).get_data(as_text=True)
         assert "Nguyễn Văn An" not in text and "0912345678" not in text
         assert "an@example.vn" not in text
+
+
+def test_a_partner_looks_up_progress_with_reports_read(client, org, partner, app_ctx):
+    writer = services.create_partner_key(
+        org.admin, name="Sàn TMĐT", scopes=["reports:write"], channel="ecommerce"
+    )
+    db.session.commit()
+    code = client.post(
+        "/api/v1/reports", data=report_form(org), content_type="multipart/form-data"
+    ).get_json()["tracking_code"]
+    body = {"tracking_code": code}
+    looked_up = client.post("/api/v1/reports/progress", json=body, headers=bearer(partner.secret))
+    assert looked_up.status_code == 200
+    refused = client.post("/api/v1/reports/progress", json=body, headers=bearer(writer.secret))
+    assert refused.status_code == 403
