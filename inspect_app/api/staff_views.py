@@ -30,6 +30,7 @@ bp = ApiBlueprint(
     description="Officers, with a personal token (Authorization: Bearer ist_…).",
 )
 SECURITY = [{"bearer": []}]
+ETAG_HEADER = {"description": "The case's version.", "schema": {"type": "string"}}
 IF_MATCH = {
     "in": "header",
     "name": "If-Match",
@@ -131,7 +132,20 @@ def me():
 @bp.route("/cases")
 @bp.arguments(CaseQuery, location="query")
 @bp.response(200, CasePageOut)
-@bp.doc(security=SECURITY)
+@bp.doc(
+    operationId="listCases",
+    security=SECURITY,
+    responses={
+        200: {
+            "links": {
+                "firstCase": {
+                    "operationId": "getCase",
+                    "parameters": {"path.case_id": "$response.body#/items/0/id"},
+                }
+            }
+        }
+    },
+)
 def cases(query: dict):
     """The cases in the officer's reach (their team's; a director's province), newest
     first, a page at a time: follow `next` (also in the Link header)."""
@@ -156,8 +170,24 @@ def cases(query: dict):
 
 
 @bp.route("/cases/<int:case_id>")
-@bp.response(200, CaseDetailOut)
-@bp.doc(security=SECURITY)
+@bp.response(200, CaseDetailOut, headers={"ETag": ETAG_HEADER})
+@bp.doc(
+    operationId="getCase",
+    security=SECURITY,
+    responses={
+        200: {
+            "links": {
+                "act": {
+                    "operationId": "actOnCase",
+                    "parameters": {
+                        "path.case_id": "$request.path.case_id",
+                        "header.If-Match": "$response.header.ETag",
+                    },
+                }
+            }
+        }
+    },
+)
 def case(case_id: int):
     """One case, with its ETag (send it back in If-Match to act on the case)."""
     user = staff_user(Scope.CASES_READ)
@@ -168,8 +198,8 @@ def case(case_id: int):
 @bp.route("/cases/<int:case_id>/actions/<action>", methods=["POST"])
 @idempotent
 @bp.arguments(ActionIn)
-@bp.response(200, CaseDetailOut)
-@bp.doc(security=SECURITY, parameters=[IF_MATCH, IDEMPOTENCY_KEY])
+@bp.response(200, CaseDetailOut, headers={"ETag": ETAG_HEADER})
+@bp.doc(operationId="actOnCase", security=SECURITY, parameters=[IF_MATCH, IDEMPOTENCY_KEY])
 def case_action(data: dict, case_id: int, action: str):
     """Accept, reject, assign, start, resolve… a case, as on its page. Which fields
     an action needs is in the workflow (the case page's forms)."""

@@ -55,6 +55,13 @@ bp = ApiBlueprint(
     description="Public operations: no key needed (a partner key may be sent).",
 )
 TRACKING_HEADER = "X-Tracking-Code"
+TRACKING_CODE_HEADER = {
+    "in": "header",
+    "name": TRACKING_HEADER,
+    "required": False,
+    "schema": {"type": "string", "maxLength": 40},
+    "description": "The tracking code, if not in the body. Never put it in a URL.",
+}
 
 
 def _api_limit() -> str:
@@ -174,7 +181,25 @@ def submit(data: dict, partner_scope_province: int | None, partner) -> intake.Su
 @idempotent
 @bp.arguments(ReportIn, location="multipart")
 @bp.response(201, SubmissionOut)
-@bp.doc(parameters=[IDEMPOTENCY_KEY], security=[{}, {"bearer": []}])
+@bp.doc(
+    operationId="submitReport",
+    parameters=[IDEMPOTENCY_KEY],
+    security=[{}, {"bearer": []}],
+    responses={
+        201: {
+            "links": {
+                "progress": {
+                    "operationId": "reportProgress",
+                    "parameters": {"header.X-Tracking-Code": "$response.body#/tracking_code"},
+                },
+                "followUp": {
+                    "operationId": "followUp",
+                    "parameters": {"header.X-Tracking-Code": "$response.body#/tracking_code"},
+                },
+            }
+        }
+    },
+)
 def submit_report(data: dict):
     """Submit a report (multipart/form-data, photos in `photos`). The answer holds
     the tracking code, shown once."""
@@ -194,7 +219,7 @@ def submit_report(data: dict):
 
 
 def _code(data: dict) -> str:
-    code = data.get("tracking_code") or request.headers.get(TRACKING_HEADER, "")
+    code = request.headers.get(TRACKING_HEADER) or data.get("tracking_code") or ""
     if not code or len(code) > 40:
         abort(
             422,
@@ -213,16 +238,11 @@ def _code(data: dict) -> str:
 @bp.arguments(ProgressIn)
 @bp.response(200, ProgressOut)
 @bp.doc(
+    operationId="reportProgress",
     security=[{}, {"bearer": []}],
     parameters=[
         IDEMPOTENCY_KEY,
-        {
-            "in": "header",
-            "name": TRACKING_HEADER,
-            "required": False,
-            "schema": {"type": "string", "maxLength": 40},
-            "description": "The tracking code, if not in the body. Never put it in a URL.",
-        },
+        TRACKING_CODE_HEADER,
     ],
 )
 def progress(data: dict):
@@ -290,7 +310,7 @@ def stage(data: dict):
 @idempotent
 @bp.arguments(FollowUpIn, location="multipart")
 @bp.response(201, FollowUpOut)
-@bp.doc(parameters=[IDEMPOTENCY_KEY])
+@bp.doc(operationId="followUp", parameters=[IDEMPOTENCY_KEY, TRACKING_CODE_HEADER])
 def follow_up(data: dict):
     """Add information or photos to one's report, or answer an officer's question
     (`answers_id`), with the tracking code in the body or X-Tracking-Code."""

@@ -4,10 +4,10 @@ No answer may be a server error; every answer must match the document (status
 codes, media types, headers, bodies).
 
 Bounded (SCHEMATHESIS_EXAMPLES per operation and identity, fixed seed) so the run
-takes about a minute. Stateful runs need links between operations, which this
-document does not declare; the idempotency and case-action sequences are tested by
-hand in the other files here. The fuzz harness (tests/fuzz) sweeps the same routes
-with form-shaped hostile input."""
+takes about a minute. A stateful run follows the document's links (a submission's
+tracking code into its progress and follow-ups; the queue's first case into the
+case; the case's ETag into an action). The fuzz harness (tests/fuzz) sweeps the
+same routes with form-shaped hostile input."""
 
 from __future__ import annotations
 
@@ -58,6 +58,13 @@ def world(app, org, make_case, token_of):
     db.session.commit()
     yield {
         "lead": token_of(org.lead),
+        "report": {
+            "category": "counterfeit",
+            "product": "Nước mắm",
+            "description": "Nhãn giả",
+            "province": org.team.office.province_code,
+            "ward": org.team.wards[0].code,
+        },
         "real": {
             "case_id": [new.id, investigating.id],
             "code": [org.team.office.province_code],
@@ -105,3 +112,44 @@ def test_every_operation_answers_as_documented(app, world, identity):
     assert not failures, "\n\n".join(failures)
     # Real answers, not only refusals: every operation was reached.
     assert {label for label, _ in statuses} == {op.label for op in _operations(app)}
+
+
+def test_stateful_sequences_follow_the_documents_links(app, world):
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    headers = {"Authorization": f"Bearer {world['lead']}"}
+    report = world["report"]
+    links = [
+        name
+        for item in schema.raw_schema["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for response in operation.get("responses", {}).values()
+        for name in response.get("links", {})
+    ]
+    assert {"progress", "followUp", "firstCase", "act"} <= set(links)
+
+    class Machine(schema.as_state_machine()):
+        def before_call(self, case):
+            # The officer's token on staff calls; a valid report where one is sent,
+            # so that the links from its answer (its tracking code) are followed.
+            if "/cases" in case.operation.path:
+                case.headers = {**(case.headers or {}), **headers}
+            if case.operation.label == "POST /api/v1/reports":
+                case.body = report
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            # The token is added to every staff call, so a generated "missing
+            # Authorization" is not sent as such: negative data is the other test's.
+            checks = [check for check in CHECKS if check is not negative_data_rejection]
+            case.validate_response(response, checks=checks, headers=case.headers)
+
+    Machine.run(
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=6,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
