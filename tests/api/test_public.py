@@ -141,3 +141,24 @@ def test_no_response_contains_the_reporters_identity(client, org):
         text = response.get_data(as_text=True)
         assert NAME not in text and PHONE not in text
     assert db.session.query(Report).one().reporter_named
+
+
+def test_every_error_under_the_api_is_a_problem(client, org):
+    missing = client.get("/api/v1/nothing-here", headers={"Accept-Language": "en-US,en;q=0.8"})
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+    assert missing.get_json()["title"] == "Not found"
+    assert missing.headers["Content-Language"] == "en"
+    wrong_method = client.delete("/api/v1/categories")
+    assert wrong_method.status_code == 405
+    assert wrong_method.mimetype == "application/problem+json"
+    assert "GET" in wrong_method.headers["Allow"]
+    not_json = client.post(
+        "/api/v1/reports/progress", data="{not json", content_type="application/json"
+    )
+    assert not_json.status_code in (400, 422)
+    assert not_json.mimetype == "application/problem+json"
+    # The web pages keep their own error page.
+    assert client.get("/no-such-page").mimetype == "text/html"
+    # Open311 answers in its own error format.
+    open311 = client.get("/open311/v2/nothing.json")
+    assert open311.status_code == 404 and set(open311.get_json()[0]) == {"code", "description"}
