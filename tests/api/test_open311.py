@@ -13,7 +13,8 @@ from inspect_app.extensions import db
 from inspect_app.intake.services import find_report_by_code
 from tests.api.conftest import NAME, PHONE
 
-# GeoReport v2's example service list has these keys (wiki.open311.org/GeoReport_v2).
+# The keys of the GeoReport v2 specification's examples (wiki.open311.org/GeoReport_v2):
+# GET services, GET requests, and the answer to POST requests.
 SERVICE_KEYS = {
     "service_code",
     "service_name",
@@ -42,6 +43,9 @@ REQUEST_KEYS = {
     "long",
     "media_url",
 }
+
+
+POST_KEYS = {"service_request_id", "service_notice", "account_id"}
 
 
 def test_services_in_json_and_xml(client, org):
@@ -77,6 +81,7 @@ def test_post_needs_a_partner_key(client, org, partner):
     response = client.post("/open311/v2/requests.json", data={**data, "api_key": partner.secret})
     assert response.status_code == 201, response.get_json()
     [row] = response.get_json()
+    assert set(row) >= POST_KEYS
     report = find_report_by_code(row["tracking_code"])
     assert row["service_request_id"] == str(report.case_id)
     assert report.channel == "hotline" and report.reporter_named
