@@ -7,14 +7,15 @@ import re
 from typing import Any
 
 from flask import Flask, Response, current_app, json, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from inspect_app.core.web import MACHINE_PREFIXES
 from inspect_app.extensions import db
 
 PROBLEM_JSON = "application/problem+json"
-API_PREFIXES = ("/api/", "/open311/")
 
 TITLES = {
     400: _l("Bad request"),
@@ -154,21 +155,15 @@ def problem(
     response = current_app.response_class(
         json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON
     )
-    response.headers["Content-Language"] = _content_language()
+    response.headers["Content-Language"] = str(get_locale())
     response.headers["Cache-Control"] = "no-store"
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
 
 
-def _content_language() -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale())
-
-
 def is_api_request() -> bool:
-    return request.path.startswith(API_PREFIXES)
+    return request.path.startswith(MACHINE_PREFIXES)
 
 
 def http_problem(error: HTTPException) -> Response:
@@ -178,17 +173,10 @@ def http_problem(error: HTTPException) -> Response:
         db.session.rollback()
     data = getattr(error, "data", None) or {}
     headers = dict(data.get("headers") or {})
-    if code == 429:
-        retry = getattr(error, "retry_after", None)
-        for name, value in getattr(error, "get_headers", lambda: [])() or []:
-            if name.lower() == "retry-after":
-                retry = value
-        if retry is not None:
-            headers["Retry-After"] = str(retry)
-    if code in (405,):
-        allowed = [v for k, v in error.get_headers() if k.lower() == "allow"]
-        if allowed:
-            headers["Allow"] = allowed[0]
+    # What the exception itself says: Allow (405), Retry-After (429, 503).
+    for name, value in error.get_headers():
+        if name.lower() in ("allow", "retry-after"):
+            headers.setdefault(name, value)
     messages = data.get("messages") or data.get("errors")
     errors = field_errors(messages) if messages else None
     detail = data.get("message")
