@@ -104,9 +104,10 @@ def idempotent(view: Callable) -> Callable:
             if isinstance(claimed, services.Replay):
                 db.session.rollback()
                 return _replayed(claimed)
+            claim_id = claimed.id
             db.session.commit()
             break
-        return _run(view, args, kwargs, scope, key)
+        return _run(view, args, kwargs, scope, key, claim_id)
 
     return wrapped
 
@@ -125,7 +126,7 @@ def _run_once(view, args, kwargs) -> Response:
     return response
 
 
-def _run(view, args, kwargs, scope: str, key: str) -> Response:
+def _run(view, args, kwargs, scope: str, key: str, claim_id: int) -> Response:
     try:
         response = current_app.make_response(view(*args, **kwargs))
     except BaseException:
@@ -134,12 +135,7 @@ def _run(view, args, kwargs, scope: str, key: str) -> Response:
     if response.status_code >= 300:
         _release(scope, key)
         return response
-    claim = db.session.scalar(
-        db.select(services.IdempotentRequest).where(
-            services.IdempotentRequest.scope == scope,
-            services.IdempotentRequest.key_hash == services.key_hash(scope, key),
-        )
-    )
+    claim = db.session.get(services.IdempotentRequest, claim_id)
     headers = {h: response.headers[h] for h in REPLAYED_HEADERS if h in response.headers}
     services.complete_claim(
         claim,
