@@ -304,7 +304,7 @@ def _submission_fields(values, province: Province) -> dict:
         "phone": values.get("phone", ""),
         "email": values.get("email", ""),
         "address": "",
-        "consent": attribute.get("consent") in ("true", "1", "yes") or bool(name),
+        "consent": attribute.get("consent") in ("true", "1", "yes"),
         "denunciation": False,
         "wants_email_updates": False,
         "photos": request.files.getlist("media"),

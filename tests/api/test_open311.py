@@ -76,8 +76,15 @@ def test_post_needs_a_partner_key(client, org, partner):
         "first_name": "Nguyễn Văn",
         "last_name": "An",
         "phone": PHONE,
+        # The caller agreed to the use of their details (as the form asks).
+        "attribute[consent]": "true",
     }
     assert client.post("/open311/v2/requests.json", data=data).status_code == 401
+    without_consent = {k: v for k, v in data.items() if k != "attribute[consent]"}
+    refused = client.post(
+        "/open311/v2/requests.json", data={**without_consent, "api_key": partner.secret}
+    )
+    assert refused.status_code == 422
     response = client.post("/open311/v2/requests.json", data={**data, "api_key": partner.secret})
     assert response.status_code == 201, response.get_json()
     [row] = response.get_json()
