@@ -76,6 +76,8 @@ class Config:
     PHOTO_UPLOAD_RATE_LIMIT = os.environ.get("PHOTO_UPLOAD_RATE_LIMIT", "60 per 10 minutes")
     # Reporters' messages to the officers, per address (and per code: intake.channel).
     FOLLOWUP_RATE_LIMIT = os.environ.get("FOLLOWUP_RATE_LIMIT", "10 per hour")
+    # Every /api/v1 request, per key or token (or per address without one).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
     # Counts failed look-ups only.
     TRACK_RATE_LIMIT = os.environ.get("TRACK_RATE_LIMIT", "10 per 10 minutes")
     # Administrators do not read cases; a deployment may allow it explicitly.

@@ -72,6 +72,7 @@ def _import_models() -> None:
 
     for package in (
         "accounts",
+        "api",
         "audit",
         "cases",
         "core",
@@ -91,6 +92,7 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from inspect_app.accounts.views import bp as accounts_bp
+    from inspect_app.api.wiring import init_api
     from inspect_app.audit.views import bp as audit_bp
     from inspect_app.cases.views import bp as cases_bp
     from inspect_app.core.views import bp as core_bp
@@ -118,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
         audit_bp,
     ):
         app.register_blueprint(blueprint)
+    init_api(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -413,6 +413,10 @@ class Report(db.Model):
     channel: Mapped[str | None] = mapped_column(String(20))
     received_on: Mapped[date | None] = mapped_column(Date)
     association_ref: Mapped[str] = mapped_column(String(60), default="")
+    # Submitted through the API with a partner key (its channel is in `channel`).
+    api_credential_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_credentials.id"), index=True
+    )
 
     case: Mapped[Case] = relationship(back_populates="reports")
     category: Mapped[Category] = relationship()

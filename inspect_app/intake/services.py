@@ -129,6 +129,15 @@ class AssociationIntake:
 
 
 @dataclass
+class PartnerIntake:
+    """A report that came through a partner's system (a hotline, an app): the key it
+    came with and the channel that key stands for."""
+
+    credential_id: int
+    channel: str
+
+
+@dataclass
 class Submission:
     report: Report
     tracking_code: str
@@ -226,6 +235,7 @@ def submit_report(
     storage: Storage,
     *,
     association: AssociationIntake | None = None,
+    partner: PartnerIntake | None = None,
     staged: Sequence[str] = (),
     form_key: str | None = None,
     now: datetime | None = None,
@@ -256,6 +266,9 @@ def submit_report(
         report.channel = association.channel.value
         report.received_on = association.received_on
         report.association_ref = normalize_text(association.reference)
+    if partner:
+        report.api_credential_id = partner.credential_id
+        report.channel = partner.channel
     code = new_tracking_code()
     report.tracking_code_hash = hash_code(code)
     named = report.reporter_named

@@ -162,7 +162,9 @@ def test_only_leads_and_directors_place_holds(app, org, make_case):
 
 def test_the_scheduler_runs_it_once_a_day(app, org, make_case):
     case = _ended(make_case(S.CLOSED, named=True), months_ago=61)
-    assert run_retention(NOW) == "personal data of 1 reports destroyed"
+    assert run_retention(NOW) == (
+        "personal data of 1 reports destroyed, 0 API answers past 24 hours purged"
+    )
     db.session.commit()
     assert run_retention(NOW + timedelta(hours=2)) is None
     assert db.session.get(Case, case.id).reports[0].identity_destroyed_at is not None
