@@ -38,9 +38,9 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands and jobs
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if request.path.startswith(MACHINE_PREFIXES):
+    if request.path.startswith(MACHINE_PREFIXES) and request.blueprint != "api_docs":
         # The API answers in the language asked for (Accept-Language), never by
-        # a browser's cookie or session.
+        # a browser's cookie or session; its documentation page is a web page.
         return request.accept_languages.best_match(
             languages, default=current_app.config["BABEL_DEFAULT_LOCALE"]
         )
