@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from inspect_app.api.models import PARTNER_SCOPES, STAFF_SCOPES, PartnerChannel
-from inspect_app.core.forms import BaseForm, DateField, coerce_optional_id
-
-
-class _Checkboxes(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from inspect_app.core.forms import BaseForm, DateField, MultiCheckboxField, coerce_optional_id
 
 
 class PartnerKeyForm(BaseForm):
     name = StringField(_l("Partner"), validators=[DataRequired(), Length(max=120)])
-    scopes = _Checkboxes(
+    scopes = MultiCheckboxField(
         _l("What the key may do"),
         choices=lambda: [SelectChoice(s.value, s.title) for s in PARTNER_SCOPES],
         validators=[DataRequired()],
+        render_kw={"class": "option-list"},
     )
     channel = SelectField(
         _l("Intake channel it stands for"),
@@ -40,10 +35,11 @@ class StaffTokenForm(BaseForm):
     name = StringField(
         _l("Name (e.g. the device or script)"), validators=[DataRequired(), Length(max=120)]
     )
-    scopes = _Checkboxes(
+    scopes = MultiCheckboxField(
         _l("What the token may do"),
         choices=lambda: [SelectChoice(s.value, s.title) for s in STAFF_SCOPES],
         validators=[DataRequired()],
+        render_kw={"class": "option-list"},
     )
     days = SelectField(
         _l("Valid for"),
