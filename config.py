@@ -88,6 +88,12 @@ class Config:
     LOGIN_BLOCK_MAX_MINUTES = _env_int("LOGIN_BLOCK_MAX_MINUTES", 60)
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     REPORT_RATE_LIMIT = os.environ.get("REPORT_RATE_LIMIT", "5 per minute; 30 per day")
+    # Photos uploaded while a public form is filled in (and removed again).
+    PHOTO_UPLOAD_RATE_LIMIT = os.environ.get("PHOTO_UPLOAD_RATE_LIMIT", "60 per 10 minutes")
+    # Reporters' messages to the officers, per address (and per code: intake.channel).
+    FOLLOWUP_RATE_LIMIT = os.environ.get("FOLLOWUP_RATE_LIMIT", "10 per hour")
+    # Every /api/v1 request, per key or token (or per address without one).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
     # Counts failed look-ups only.
     TRACK_RATE_LIMIT = os.environ.get("TRACK_RATE_LIMIT", "10 per 10 minutes")
     # Administrators do not read cases; a deployment may allow it explicitly.

@@ -153,19 +153,21 @@ def main() -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=("queues", "case", "stats", "tick", "tips", "login"),
+        choices=("queues", "case", "stats", "tick", "tips", "login", "api"),
         help="run only these parts (repeatable); results go to bench/results/partial-<date>.json",
     )
     args = parser.parse_args()
-    parts = set(args.only or ("queues", "case", "stats", "tick", "tips", "login"))
+    parts = set(args.only or ("queues", "case", "stats", "tick", "tips", "login", "api"))
     if args.skip_tips:
         parts.discard("tips")
 
     from bench import ops  # after sys.path is set
 
     started = datetime.now(UTC)
-    bench = ops.Bench(args.database_url, args.iterations, args.budget)
-    results = bench.query_operations(parts)
+    # The in-process parts need the bulk data; the API part (gunicorn) does not.
+    needs_bench = bool(parts & {"queues", "case", "stats", "tick", "login"})
+    bench = ops.Bench(args.database_url, args.iterations, args.budget) if needs_bench else None
+    results = bench.query_operations(parts) if bench else []
     if "login" in parts:
         from bench import login
 
@@ -174,6 +176,10 @@ def main() -> int:
         from bench import tips
 
         results += tips.run(args.database_url, submissions=args.tips)
+    if "api" in parts:
+        from bench import api
+
+        results += api.run(args.database_url)
     print_table(results)
     prefix = "partial-" if args.only else ""
     output = args.output or RESULTS / f"{prefix}{date.today().isoformat()}.json"
@@ -181,8 +187,8 @@ def main() -> int:
     document = {
         "started_at": started.isoformat(timespec="seconds"),
         "duration_s": round((datetime.now(UTC) - started) / timedelta(seconds=1)),
-        "machine": machine() | {"postgresql": bench.server_version},
-        "data": bench.data_description(),
+        "machine": machine() | {"postgresql": bench.server_version if bench else None},
+        "data": bench.data_description() if bench else None,
         "results": [asdict(r) for r in results],
     }
     output.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

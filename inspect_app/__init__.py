@@ -74,12 +74,14 @@ def _import_models() -> None:
 
     for package in (
         "accounts",
+        "api",
         "audit",
         "cases",
         "core",
         "deadlines",
         "evidence",
         "geo",
+        "intake",
         "notify",
         "retention",
         "reviews",
@@ -92,6 +94,7 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from inspect_app.accounts.views import bp as accounts_bp
+    from inspect_app.api.wiring import init_api
     from inspect_app.audit.views import bp as audit_bp
     from inspect_app.cases.views import bp as cases_bp
     from inspect_app.core.views import bp as core_bp
@@ -121,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
         observability_bp,
     ):
         app.register_blueprint(blueprint)
+    init_api(app)
 
 
 def _register_cli(app: Flask) -> None:

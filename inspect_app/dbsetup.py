@@ -65,7 +65,11 @@ def _on_begin(connection) -> None:
 
 
 def _mark_request_writes() -> None:
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
+    """Writes, and API calls with a key or token (every use of one is audited)."""
+    from inspect_app.core.web import MACHINE_PREFIXES
+
+    credentialed = "Authorization" in request.headers and request.path.startswith(MACHINE_PREFIXES)
+    if request.method not in ("GET", "HEAD", "OPTIONS") or credentialed:
         g.write_intent_token = _write_intent.set(True)
 
 

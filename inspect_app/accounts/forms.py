@@ -8,16 +8,14 @@ from wtforms import (
     EmailField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from inspect_app.accounts.permissions import Role
-from inspect_app.core.forms import BaseForm
+from inspect_app.core.forms import BaseForm, MultiCheckboxField
 
 
 class LoginForm(BaseForm):
@@ -89,11 +87,6 @@ class TeamForm(BaseForm):
     is_ecommerce = BooleanField(_l("E-commerce team (covers the whole province online)"))
     is_default = BooleanField(_l("Default team of the office (receives what no ward matches)"))
     submit = SubmitField(_l("Save"))
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class JurisdictionForm(BaseForm):

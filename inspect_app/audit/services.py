@@ -80,8 +80,12 @@ def record_event(
     case: Case | None = None,
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
+    actor_label: str | None = None,
 ) -> AuditEvent:
     """Append one event to the chain and flush; the caller commits.
+
+    `actor_label` names an actor that is not a user (an API partner key) when
+    `actor` is None.
 
     Make it the last write of the transaction: pending changes are flushed first,
     then the chain stays locked (PostgreSQL advisory lock, SQLite write lock) until
@@ -97,7 +101,7 @@ def record_event(
         seq=head.last_seq + 1,
         occurred_at=occurred_at,
         actor_id=actor.id if actor else None,
-        actor_label=actor.email if actor else SYSTEM_LABEL,
+        actor_label=actor.email if actor else (actor_label or SYSTEM_LABEL),
         action=action,
         case_id=_case_id(case),
         data_json=canonical_json(data or {}),

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -397,6 +398,14 @@ class Report(db.Model):
     contact_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     identity_destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tracking_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The device's location, given with the reporter's consent ("use my location").
+    # Shown like photo GPS: in these columns for a named report; for a report
+    # without a name it can identify the reporter, so it is sealed with the identity
+    # (`location_sealed`) and revealed on demand.
+    device_lat: Mapped[float | None] = mapped_column(Float)
+    device_lon: Mapped[float | None] = mapped_column(Float)
+    device_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    location_sealed: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Association intake.
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
@@ -404,6 +413,10 @@ class Report(db.Model):
     channel: Mapped[str | None] = mapped_column(String(20))
     received_on: Mapped[date | None] = mapped_column(Date)
     association_ref: Mapped[str] = mapped_column(String(60), default="")
+    # Submitted through the API with a partner key (its channel is in `channel`).
+    api_credential_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_credentials.id"), index=True
+    )
 
     case: Mapped[Case] = relationship(back_populates="reports")
     category: Mapped[Category] = relationship()

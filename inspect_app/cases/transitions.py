@@ -9,8 +9,9 @@ changes are caught by the case's version column and raised as `ConcurrentChange`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
@@ -19,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from inspect_app.accounts.models import Team, User
 from inspect_app.accounts.permissions import Role
 from inspect_app.audit.services import record_event
+from inspect_app.cases.access import can_see_case
 from inspect_app.cases.deadlines import extension_allowed, recompute_deadlines
 from inspect_app.cases.models import (
     OPEN_STATUSES,
@@ -35,6 +37,7 @@ from inspect_app.cases.workflow import (
     move,
     reopen_by_audit_allowed,
 )
+from inspect_app.core.bounds import id_in_range
 from inspect_app.dbtypes import utcnow
 from inspect_app.extensions import db
 from inspect_app.notify import officer_events
@@ -403,3 +406,64 @@ def extend_deadline(user: User, case: Case, *, reason: str, now: datetime | None
         now or utcnow(),
         data={"reason": text, "extension": case.extensions},
     )
+
+
+def _by_id(model, value):
+    """The row with this id, or None for a missing, malformed or out-of-range id."""
+    if isinstance(value, bool) or not isinstance(value, int) or not id_in_range(value):
+        return None
+    return db.session.get(model, value)
+
+
+def run_action(user: User, case: Case, action: Action, values: Mapping[str, Any]) -> None:
+    """Carry out `action` with the values a person gave (the case page's form or an
+    API request): the one dispatcher both use, so both go through the same checks."""
+    get = values.get
+    if action is Action.ACCEPT:
+        accept_case(user, case)
+    elif action is Action.CLAIM:
+        claim_case(user, case)
+    elif action is Action.START:
+        start_investigation(user, case)
+    elif action is Action.APPROVE:
+        approve_resolution(user, case)
+    elif action is Action.REJECT:
+        reject_case(
+            user,
+            case,
+            reason=get("reason") or "",
+            public_reason=get("public_reason") or "",
+            internal_note=get("internal_note") or "",
+        )
+    elif action is Action.ROUTE:
+        route_case(user, case, team=_by_id(Team, get("team")), reason=get("reason") or "")
+    elif action is Action.TRANSFER:
+        transfer_case(
+            user,
+            case,
+            destination=get("destination") or "",
+            agency=get("agency") or "",
+            reason=get("reason") or "",
+        )
+    elif action is Action.MERGE:
+        target = _by_id(Case, get("target"))
+        if target is None or not can_see_case(user, target):
+            raise WorkflowError(_l("No case with that number in your reach."))
+        merge_case(user, case, target=target)
+    elif action is Action.ASSIGN:
+        assign_case(user, case, assignee=_by_id(User, get("assignee")))
+    elif action is Action.RESOLVE:
+        resolve_case(
+            user,
+            case,
+            outcome=get("outcome") or "",
+            public_summary=get("public_summary") or "",
+            legal_basis=get("legal_basis") or "",
+            fine_amount=get("fine_amount"),
+            goods_description=get("goods_description") or "",
+            goods_value=get("goods_value"),
+        )
+    elif action is Action.REOPEN:
+        reopen_case(user, case, reason=get("reason") or "")
+    elif action is Action.EXTEND:
+        extend_deadline(user, case, reason=get("reason") or "")

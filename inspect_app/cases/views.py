@@ -28,7 +28,7 @@ from inspect_app.accounts.permissions import Permission, require_permission
 from inspect_app.accounts.services import AccountError
 from inspect_app.audit.services import case_timeline
 from inspect_app.cases import services, transitions
-from inspect_app.cases.access import can_see_case, get_case_or_404
+from inspect_app.cases.access import get_case_or_404
 from inspect_app.cases.deadlines import (
     LOCAL_TZ,
     case_milestones,
@@ -60,7 +60,6 @@ from inspect_app.cases.officers import (
     team_officers,
 )
 from inspect_app.cases.workflow import Action, allowed_actions, can_transition, event_titles
-from inspect_app.core.bounds import id_in_range
 from inspect_app.core.forms import BaseForm
 from inspect_app.core.typed_work import take_kept_text
 from inspect_app.core.web import format_date_vn
@@ -68,6 +67,8 @@ from inspect_app.evidence.images import REASONS, PhotoRejected
 from inspect_app.evidence.services import get_storage, read_document
 from inspect_app.evidence.views import private_response
 from inspect_app.extensions import db
+from inspect_app.intake.channel import conversation
+from inspect_app.intake.forms import QuestionForm
 from inspect_app.retention.forms import HoldForm
 from inspect_app.retention.services import legal_hold_of
 from inspect_app.sealing.forms import UnsealForm
@@ -179,6 +180,8 @@ def _page(case, forms=None, status: int = 200):
             hold_form=forms.get("hold") or HoldForm(prefix="hold"),
             restored=forms.get("restored", set()),
             confirm_form=BaseForm(),
+            messages=conversation(case.reports),
+            question_form=QuestionForm(formdata=None),
         ),
         status,
     )
@@ -220,59 +223,8 @@ def _restored_forms(case: Case, kept: dict[str, str]) -> dict:
 
 
 def _run_action(action: Action, case, form) -> None:
-    user = current_user._get_current_object()
-    if action is Action.ACCEPT:
-        transitions.accept_case(user, case)
-    elif action is Action.CLAIM:
-        transitions.claim_case(user, case)
-    elif action is Action.START:
-        transitions.start_investigation(user, case)
-    elif action is Action.APPROVE:
-        transitions.approve_resolution(user, case)
-    elif action is Action.REJECT:
-        transitions.reject_case(
-            user,
-            case,
-            reason=form.reason.data,
-            public_reason=form.public_reason.data,
-            internal_note=form.internal_note.data,
-        )
-    elif action is Action.ROUTE:
-        transitions.route_case(
-            user, case, team=db.session.get(Team, form.team.data), reason=form.reason.data
-        )
-    elif action is Action.TRANSFER:
-        transitions.transfer_case(
-            user,
-            case,
-            destination=form.destination.data,
-            agency=form.agency.data,
-            reason=form.reason.data,
-        )
-    elif action is Action.MERGE:
-        target = (
-            db.session.get(type(case), form.target.data) if id_in_range(form.target.data) else None
-        )
-        if target is None or not can_see_case(user, target):
-            raise transitions.WorkflowError(_("No case with that number in your reach."))
-        transitions.merge_case(user, case, target=target)
-    elif action is Action.ASSIGN:
-        transitions.assign_case(user, case, assignee=db.session.get(User, form.assignee.data))
-    elif action is Action.RESOLVE:
-        transitions.resolve_case(
-            user,
-            case,
-            outcome=form.outcome.data,
-            public_summary=form.public_summary.data,
-            legal_basis=form.legal_basis.data,
-            fine_amount=form.fine_amount.data,
-            goods_description=form.goods_description.data,
-            goods_value=form.goods_value.data,
-        )
-    elif action is Action.REOPEN:
-        transitions.reopen_case(user, case, reason=form.reason.data)
-    elif action is Action.EXTEND:
-        transitions.extend_deadline(user, case, reason=form.reason.data)
+    values = {name: field.data for name, field in form._fields.items()}
+    transitions.run_action(current_user._get_current_object(), case, action, values)
 
 
 def _check_not_stale(case) -> None:

@@ -19,6 +19,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from werkzeug.datastructures import MultiDict
 from wtforms import fields
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from inspect_app.core.bounds import DATE_LIMITS, MAX_ID_DIGITS, date_in_range, id_in_range
 from inspect_app.i18n import N_, Nn_
@@ -120,3 +121,10 @@ class DateField(fields.DateField):
         if isinstance(self.data, date) and not date_in_range(self.data):
             self.data = None
             raise ValueError(_l("Enter a date between %(min)s and %(max)s.", **DATE_LIMITS))
+
+
+class MultiCheckboxField(fields.SelectMultipleField):
+    """A multiple choice as a list of checkboxes, each with its label."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

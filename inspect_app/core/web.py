@@ -15,6 +15,8 @@ from inspect_app.core.landing import landing_url
 from inspect_app.extensions import db
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# Machine interfaces: the JSON API and Open311 (inspect_app/api).
+MACHINE_PREFIXES = ("/api/", "/open311/")
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -36,6 +38,12 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands and jobs
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith(MACHINE_PREFIXES) and request.blueprint != "api_docs":
+        # The API answers in the language asked for (Accept-Language), never by
+        # a browser's cookie or session; its documentation page is a web page.
+        return request.accept_languages.best_match(
+            languages, default=current_app.config["BABEL_DEFAULT_LOCALE"]
+        )
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = request.cookies.get("lang")
@@ -74,7 +82,8 @@ def add_security_headers(response):
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
+    # Geolocation for "use my current location" on the public form (asked on a tap).
+    headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config["ENV_NAME"] == "production":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

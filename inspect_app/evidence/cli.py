@@ -49,7 +49,8 @@ def _summary(result: SweepResult, dry_run: bool) -> str:
     return (
         f"{verb} {len(result.removed)} orphaned files and {result.temp_removed} temp files; "
         f"kept {result.kept_young} recent orphaned files; "
-        f"{len(result.missing)} referenced files have missing variants"
+        f"{len(result.missing)} referenced files have missing variants; "
+        f"{result.staged_expired} staged photos never sent expired"
     )
 
 

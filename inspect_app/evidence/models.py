@@ -29,6 +29,10 @@ class Photo(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    # A photo the reporter added later with a message (`intake.models.ReporterMessage`).
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reporter_messages.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     # NULL for a photo stored in the clear (by SHA-256) before encryption at rest.
@@ -49,3 +53,24 @@ class Photo(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     report = relationship("Report", back_populates="photos")
+    message = relationship("ReporterMessage", back_populates="photos")
+
+
+class StagedPhoto(db.Model):
+    """A photo uploaded while the form is being filled, not yet part of a report.
+
+    Visible to nobody: its files are stored encrypted like a report's, and the keys
+    and the photo's facts (EXIF GPS and camera included) are encrypted with a key
+    derived from the upload's token, which only the browser holds (the row keeps
+    the token's hash). Claiming it into a report needs the token and the key of the
+    form it was uploaded from; `flask evidence sweep` deletes what is never claimed.
+    """
+
+    __tablename__ = "staged_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    form_key_hash: Mapped[str] = mapped_column(String(64), index=True)
+    file_id: Mapped[str] = mapped_column(String(64))
+    secrets_sealed: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
@@ -27,7 +28,7 @@ from sqlalchemy import select
 from inspect_app.cases.models import CaseAttachment
 from inspect_app.crypto import decrypt_text, encrypt_text
 from inspect_app.evidence.images import ProcessedDocument, ProcessedPhoto, process_photo
-from inspect_app.evidence.models import Photo
+from inspect_app.evidence.models import Photo, StagedPhoto
 from inspect_app.evidence.storage import (
     LocalStorage,
     S3Storage,
@@ -141,20 +142,41 @@ def _read(original: Original) -> bytes:
     return original.read()
 
 
+@dataclass(frozen=True)
+class PhotoFiles:
+    """A photo's files as written: their random name and the two keys."""
+
+    file_id: str
+    file_key: bytes
+    view_key: bytes
+
+
+def write_photo_files(storage: Storage, original: Original, photo: ProcessedPhoto) -> PhotoFiles:
+    """Write a photo's original and copies encrypted under a fresh random name."""
+    files = PhotoFiles(new_file_id(), crypto.new_data_key(), crypto.new_data_key())
+    _put_encrypted(storage, files.file_id, "original", files.file_key, _read(original))
+    _put_encrypted(storage, files.file_id, "display", files.view_key, photo.display_jpeg)
+    _put_encrypted(storage, files.file_id, "thumb", files.view_key, photo.thumb_jpeg)
+    return files
+
+
+def photo_secrets(
+    files: PhotoFiles, photo: ProcessedPhoto, position: int, *, named: bool
+) -> PhotoSecrets:
+    """The row of a photo whose files are written, with what `seal_report` seals."""
+    row = photo_row(photo, position, show_place_and_camera=named)
+    row.file_id = files.file_id
+    row.view_key_enc = encrypt_text(crypto.b64(files.view_key))
+    return PhotoSecrets(photo=row, file_key=files.file_key, facts=identifying_facts(photo))
+
+
 def store_photo(
     storage: Storage, original: Original, photo: ProcessedPhoto, position: int, *, named: bool
 ) -> PhotoSecrets:
     """Write a photo's files encrypted and make its row. The returned secrets (the
     original's key, the identifying EXIF facts) are for `seal_report` to seal."""
-    file_id = new_file_id()
-    file_key, view_key = crypto.new_data_key(), crypto.new_data_key()
-    _put_encrypted(storage, file_id, "original", file_key, _read(original))
-    _put_encrypted(storage, file_id, "display", view_key, photo.display_jpeg)
-    _put_encrypted(storage, file_id, "thumb", view_key, photo.thumb_jpeg)
-    row = photo_row(photo, position, show_place_and_camera=named)
-    row.file_id = file_id
-    row.view_key_enc = encrypt_text(crypto.b64(view_key))
-    return PhotoSecrets(photo=row, file_key=file_key, facts=identifying_facts(photo))
+    files = write_photo_files(storage, original, photo)
+    return photo_secrets(files, photo, position, named=named)
 
 
 def _camera_time(taken_at: datetime | None) -> datetime | None:
@@ -205,6 +227,11 @@ def read_photo_copy(storage: Storage, photo: Photo, variant: str) -> bytes:
     return crypto.decrypt(view_key, encrypted, _label(variant))
 
 
+def read_staged_thumb(storage: Storage, file_id: str, view_key: bytes) -> bytes:
+    """The thumbnail of a staged photo, for the form that uploaded it."""
+    return crypto.decrypt(view_key, storage.get(thumb_key(file_id)), _label("thumb"))
+
+
 def read_original(storage: Storage, photo: Photo, file_key: bytes) -> bytes:
     """A photo's original bytes, with the key `sealing.services.original_file_keys`
     opened for this request."""
@@ -230,9 +257,15 @@ def read_document(storage: Storage, attachment: CaseAttachment, variant: str) ->
     return crypto.decrypt(key, storage.get(VARIANTS[variant](attachment.file_id)), _label(variant))
 
 
-def referenced_files() -> dict[str, frozenset[str]]:
-    """Every stored file a row refers to: file id → the variants it must have."""
+def referenced_files(staged_since: datetime | None = None) -> dict[str, frozenset[str]]:
+    """Every stored file a row refers to: file id → the variants it must have.
+    Staged photos count when uploaded at or after `staged_since` (all without it)."""
     expected: dict[str, set[str]] = {}
+    staged = select(StagedPhoto.file_id)
+    if staged_since is not None:
+        staged = staged.where(StagedPhoto.created_at >= staged_since)
+    for file_id in db.session.scalars(staged):
+        expected.setdefault(file_id, set()).update(VARIANTS)
     photos = select(Photo.file_id, Photo.sha256, Photo.original_key_sealed).execution_options(
         yield_per=10_000
     )

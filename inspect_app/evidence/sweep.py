@@ -15,11 +15,15 @@ import re
 import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from flask import Flask
 
 from inspect_app.evidence.services import VARIANTS, get_storage, referenced_files
+from inspect_app.evidence.staging import expire_staged
 from inspect_app.evidence.storage import LocalStorage, Storage
+from inspect_app.extensions import db
+from inspect_app.intake.receipts import expire_receipts
 
 DEFAULT_GRACE_HOURS = 24.0
 _ID_IN_NAME = re.compile(r"([0-9a-f]{64})(?:-display\.jpg|-thumb\.jpg)?")
@@ -34,6 +38,7 @@ class SweepResult:
     kept_young: int = 0  # files no row needs, still within the grace period
     temp_removed: int = 0  # temp files of interrupted writes, past the grace period
     missing: list[str] = field(default_factory=list)  # referenced file ids lacking a variant
+    staged_expired: int = 0  # staged photos never claimed, past the grace period
 
 
 def file_variant(key: str) -> tuple[str, str] | None:
@@ -118,14 +123,30 @@ def _sweep_temp(storage: Storage, now: float, grace_seconds: float, dry_run: boo
 def sweep_configured_storage(
     *, grace_seconds: float = DEFAULT_GRACE_HOURS * 3600, dry_run: bool = False
 ) -> SweepResult:
-    """Sweep the app's storage against the photo and document rows (app context)."""
-    return sweep_storage(
+    """Sweep the app's storage against the photo and document rows (app context).
+
+    Staged photos never claimed within the grace period are deleted first (their
+    files then count as orphans), and so are the receipts of submitted forms; a dry
+    run deletes no row but counts those files as removable all the same."""
+    now = time.time()
+    cutoff = datetime.fromtimestamp(now - grace_seconds, UTC)
+    expired = 0 if dry_run else _expire_rows(cutoff)
+    result = sweep_storage(
         get_storage(),
-        referenced_files(),
-        now=time.time(),
+        referenced_files(staged_since=cutoff),
+        now=now,
         grace_seconds=grace_seconds,
         dry_run=dry_run,
     )
+    result.staged_expired = expired
+    return result
+
+
+def _expire_rows(cutoff: datetime) -> int:
+    expired = expire_staged(cutoff)
+    expire_receipts(cutoff)
+    db.session.commit()
+    return expired
 
 
 def sweep_job(app: Flask) -> SweepResult:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from inspect_app.extensions import db
 from inspect_app.geo.models import Province, Ward
+from inspect_app.text import fold
 
 
 @dataclass
@@ -86,3 +87,11 @@ def wards_of(province_code: int) -> list[Ward]:
             select(Ward).where(Ward.province_code == province_code, Ward.active).order_by(Ward.name)
         )
     )
+
+
+def search_wards(province_code: int, query: str = "") -> list[Ward]:
+    """A province's active wards whose name contains `query`, accent- and
+    case-insensitively ("ba dinh" finds "Ba Đình"; NFC or NFD input alike)."""
+    wanted = fold(query)
+    wards = wards_of(province_code)
+    return [w for w in wards if wanted in fold(w.name)] if wanted else wards

@@ -45,7 +45,11 @@ def _phone(form, field) -> None:
 class ReportFields(BaseForm):
     """What any report says about the goods, the place and the evidence."""
 
-    category = SelectField(_l("What kind of problem?"), coerce=int, validators=[DataRequired()])
+    category = SelectField(
+        _l("What kind of problem?"),
+        coerce=int,
+        validators=[DataRequired(message=_l("Please choose the kind of problem."))],
+    )
     product = StringField(
         _l("Product"),
         validators=[DataRequired(), Length(max=200)],
@@ -69,9 +73,17 @@ class ReportFields(BaseForm):
         validators=[DataRequired()],
     )
     province = SelectField(
-        _l("Province or city"), coerce=coerce_optional_id, validators=[DataRequired()]
+        _l("Province or city"),
+        coerce=coerce_optional_id,
+        validators=[DataRequired(message=_l("Please choose a province or city."))],
     )
-    ward = SelectField(_l("Commune or ward"), coerce=coerce_optional_id, validate_choice=False)
+    # Required for a shop or market (checked by the service); marked for people.
+    ward = SelectField(
+        _l("Commune or ward"),
+        coerce=coerce_optional_id,
+        validate_choice=False,
+        render_kw={"aria-required": "true"},
+    )
     street_address = StringField(_l("Street address"), validators=[Optional(), Length(max=300)])
     seller_name = StringField(_l("Shop or seller name"), validators=[Optional(), Length(max=200)])
     platform = SelectField(
@@ -109,6 +121,13 @@ class ContactFields(BaseForm):
 
 
 class TipForm(ReportFields, ContactFields):
+    # The form's own random key: binds photos uploaded while typing to this form,
+    # and makes sending it twice return the same report (`intake.receipts`).
+    form_key = HiddenField()
+    # "Use my current location" (the browser's Geolocation API, with consent).
+    geo_lat = HiddenField()
+    geo_lon = HiddenField()
+    geo_accuracy = HiddenField()
     identity = RadioField(
         _l("Who are you?"),
         choices=[
@@ -134,8 +153,8 @@ class TipForm(ReportFields, ContactFields):
     )
     wants_email_updates = BooleanField(
         _l(
-            "E-mail me when the status of my report changes (for this, the system itself "
-            "keeps my e-mail address readable, and uses it for nothing else)"
+            "E-mail me a receipt, officers' questions and each change of status (for this, "
+            "the system itself keeps my e-mail address readable, and uses it for nothing else)"
         )
     )
     # Honeypot: hidden from people, filled by bots.
@@ -192,4 +211,33 @@ class WithdrawForm(MyDataForm):
     confirm = BooleanField(
         _l("Yes, destroy my contact details: I will no longer be contacted about this report"),
         validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+
+
+class FollowupForm(MyDataForm):
+    """More information, or an answer to an officer's question, with the tracking
+    code in a hidden field."""
+
+    body = TextAreaField(
+        _l("Your message"),
+        validators=[Optional(), Length(max=3000)],
+        render_kw={"maxlength": 3000, "rows": 4},
+    )
+    answers = HiddenField()
+    form_key = HiddenField()
+    photos = MultipleFileField(
+        _l("More photos (optional)"),
+        render_kw={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"},
+    )
+    submit = SubmitField(_l("Send to the officers"))
+
+
+class QuestionForm(BaseForm):
+    """An officer's question to a report's reporter (from the case page)."""
+
+    report = HiddenField(validators=[DataRequired()])
+    body = TextAreaField(
+        _l("Question to the reporter"),
+        validators=[DataRequired(), Length(max=3000)],
+        render_kw={"maxlength": 3000, "rows": 3},
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -12,6 +13,7 @@ from inspect_app.accounts.models import User
 from inspect_app.accounts.services import reauthenticate
 from inspect_app.audit.services import record_event
 from inspect_app.cases.models import (
+    Case,
     Category,
     IntakeChannel,
     LocationType,
@@ -20,15 +22,23 @@ from inspect_app.cases.models import (
     ReportSource,
 )
 from inspect_app.cases.services import open_case, recording_refusals, route_team, stated_reason
+from inspect_app.cases.workflow import CaseStatus
 from inspect_app.crypto import decrypt_text, encrypt_text
 from inspect_app.dbtypes import utcnow
 from inspect_app.evidence.images import ProcessedPhoto
-from inspect_app.evidence.services import Original, store_photo
+from inspect_app.evidence.services import (
+    MAX_PHOTOS_PER_REPORT,
+    Original,
+    TooManyPhotos,
+    store_photo,
+)
+from inspect_app.evidence.staging import claim_staged
 from inspect_app.evidence.storage import Storage
 from inspect_app.extensions import db
 from inspect_app.geo.models import Province, Ward
+from inspect_app.intake.receipts import record_receipt, submitted_with
 from inspect_app.intake.tracking import hash_code, new_tracking_code
-from inspect_app.notify.services import forget_reporter_address
+from inspect_app.notify.services import forget_reporter_address, queue_receipt_email
 from inspect_app.sealing.services import (
     reporter_view,
     reveal_identity,
@@ -36,6 +46,8 @@ from inspect_app.sealing.services import (
     withdraw_contact,
 )
 from inspect_app.text import normalize_text
+
+OPEN_AFTER_ACCEPT = (CaseStatus.ACCEPTED, CaseStatus.ASSIGNED, CaseStatus.INVESTIGATING)
 
 
 class IntakeError(ValueError):
@@ -52,6 +64,35 @@ class ReporterIdentity:
     @property
     def is_empty(self) -> bool:
         return not (self.name or self.phone or self.email or self.address)
+
+
+@dataclass(frozen=True)
+class DeviceLocation:
+    """The browser's location, given with the reporter's consent (Geolocation API)."""
+
+    lat: float
+    lon: float
+    accuracy_m: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {"lat": self.lat, "lon": self.lon, "accuracy_m": self.accuracy_m}
+
+
+MAX_LOCATION_ACCURACY_M = 100_000.0
+
+
+def device_location(lat: str, lon: str, accuracy: str) -> DeviceLocation | None:
+    """The location the form's hidden fields carry, or None when absent or not a
+    plausible position (a refused or unavailable location changes nothing)."""
+    try:
+        values = float(lat), float(lon), float(accuracy)
+    except ValueError:
+        return None
+    if not (abs(values[0]) <= 90 and abs(values[1]) <= 180):
+        return None
+    if not 0 <= values[2] <= MAX_LOCATION_ACCURACY_M:
+        return None
+    return DeviceLocation(*(round(v, 6) for v in values))
 
 
 @dataclass
@@ -74,6 +115,7 @@ class ReportDraft:
     consent: bool = False
     formal_denunciation: bool = False
     wants_email_updates: bool = False
+    location: DeviceLocation | None = None
 
 
 @dataclass
@@ -84,6 +126,15 @@ class AssociationIntake:
     channel: IntakeChannel
     received_on: date
     reference: str = ""
+
+
+@dataclass
+class PartnerIntake:
+    """A report that came through a partner's system (a hotline, an app): the key it
+    came with and the channel that key stands for."""
+
+    credential_id: int
+    channel: str
 
 
 @dataclass
@@ -150,7 +201,11 @@ def _build_report(
     identity = _sealable_identity(draft)
     online = draft.location_type is LocationType.ONLINE
     wants_email = bool(identity and identity["email"] and draft.wants_email_updates)
+    shown = draft.location if identity is not None else None
     return Report(
+        device_lat=shown.lat if shown else None,
+        device_lon=shown.lon if shown else None,
+        device_accuracy_m=shown.accuracy_m if shown else None,
         kind=kind.value,
         source=source.value,
         category_id=draft.category_id,
@@ -180,19 +235,28 @@ def submit_report(
     storage: Storage,
     *,
     association: AssociationIntake | None = None,
+    partner: PartnerIntake | None = None,
+    staged: Sequence[str] = (),
+    form_key: str | None = None,
     now: datetime | None = None,
 ) -> Submission:
     """Store a report with its photos and open its case, routed to a team.
 
-    The identity, the identifying photo facts and the originals' keys are sealed to
-    the officers entitled to them (`sealing.services.seal_report`). Files are
-    written (atomically, encrypted, under random names) before the rows are flushed;
-    the caller commits once. If the commit fails, the files are orphans that
-    `flask evidence sweep` removes later — no row ever points at a missing file.
+    `photos` arrive with the request; `staged` are the tokens of photos uploaded
+    beforehand by the form `form_key` (`evidence.staging`), claimed here. With a
+    `form_key`, a receipt makes sending the same form again return this report
+    (`submitted_with`). The identity, the device location, the identifying photo
+    facts and the originals' keys are sealed to the officers entitled to them
+    (`sealing.services.seal_report`). Files are written (atomically, encrypted,
+    under random names) before the rows are flushed; the caller commits once. If
+    the commit fails, the files are orphans that `flask evidence sweep` removes
+    later — no row ever points at a missing file.
     """
     now = now or utcnow()
     source = ReportSource.ASSOCIATION if association else ReportSource.CITIZEN
     _validate(draft)
+    if len(photos) + len(set(staged)) > MAX_PHOTOS_PER_REPORT:
+        raise TooManyPhotos(len(photos) + len(staged))
     online = draft.location_type is LocationType.ONLINE
     team = route_team(draft.province_code, None if online else draft.ward_code, online)
     report = _build_report(draft, _kind(draft, source), source, now)
@@ -202,12 +266,18 @@ def submit_report(
         report.channel = association.channel.value
         report.received_on = association.received_on
         report.association_ref = normalize_text(association.reference)
+    if partner:
+        report.api_credential_id = partner.credential_id
+        report.channel = partner.channel
     code = new_tracking_code()
     report.tracking_code_hash = hash_code(code)
+    named = report.reporter_named
     stored = [
-        store_photo(storage, original, processed, position, named=report.reporter_named)
+        store_photo(storage, original, processed, position, named=named)
         for position, (original, processed) in enumerate(photos)
     ]
+    if staged:
+        stored += claim_staged(staged, form_key or "", first_position=len(stored), named=named)
     report.photos.extend(item.photo for item in stored)
     seal_report(
         report,
@@ -215,9 +285,39 @@ def submit_report(
         identity=_sealable_identity(draft),
         photos=stored,
         tracking_code=code,
+        location=draft.location.as_dict() if draft.location else None,
     )
     open_case(report, team)
+    db.session.flush()
+    if form_key:
+        record_receipt(form_key, report, code, now)
+    queue_receipt_email(report, code, now)
     return Submission(report=report, tracking_code=code)
+
+
+def already_submitted(form_key: str) -> Submission | None:
+    """The submission a form with this key made before (a retry), if any."""
+    found = submitted_with(form_key) if form_key else None
+    return Submission(report=found[0], tracking_code=found[1]) if found else None
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the reporter waits for next, and by when (the case's own deadline)."""
+
+    title: str
+    due: date
+
+
+def next_step(case: Case) -> NextStep | None:
+    """The next step of a case as /track shows it, with the date the deadlines
+    package computed for it; None once the case is decided."""
+    status = case.status_enum
+    if status is CaseStatus.NEW and case.accept_due:
+        return NextStep(str(_l("Decision whether to handle the report")), case.accept_due)
+    if status in OPEN_AFTER_ACCEPT and case.resolve_due:
+        return NextStep(str(_l("Result of the inspection")), case.resolve_due)
+    return None
 
 
 def find_report_by_code(code: str) -> Report | None:

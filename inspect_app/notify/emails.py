@@ -287,6 +287,46 @@ def reporter_email(status: CaseStatus, public_message: str) -> Email:
         return _render(content, locale)
 
 
+def receipt_email(code_tail: str) -> Email:
+    """To a reporter who asked for e-mails, right after sending. The full tracking
+    code is not written: the outbox keeps e-mails, and the code opens the sealed
+    identity, so only its last group identifies the report to its reporter."""
+    locale = locale_of(None)
+    with force_locale(locale):
+        content = _Content(
+            subject=_("We received your report"),
+            greeting=_("Hello,"),
+            paragraphs=[
+                _("We received your report; its tracking code ends in %(tail)s.", tail=code_tail),
+                _(
+                    "Keep the full code you were shown: it is the only way to follow the "
+                    "report and to answer officers' questions. For your safety it is never "
+                    "written in an e-mail."
+                ),
+                _("We will write to you here when the report makes progress."),
+            ],
+            links=[EmailLink(_("Track your report"), track_url())],
+        )
+        return _render(content, locale)
+
+
+def reporter_question_email(question: str) -> Email:
+    """To a reporter who asked for e-mails: an officer's question, without their name."""
+    locale = locale_of(None)
+    with force_locale(locale):
+        content = _Content(
+            subject=_("A question about your report"),
+            greeting=_("Hello,"),
+            paragraphs=[
+                _("The officers handling your report ask:"),
+                question,
+                _("Answer on the tracking page with your tracking code."),
+            ],
+            links=[EmailLink(_("Track your report"), track_url())],
+        )
+        return _render(content, locale)
+
+
 def _account_url(path: str) -> str:
     return f"{_base_url()}{path}"
 

@@ -20,13 +20,18 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from inspect_app.accounts.models import User
-from inspect_app.cases.models import Case
+from inspect_app.cases.models import Case, Report
 from inspect_app.cases.workflow import CaseStatus
 from inspect_app.crypto import decrypt_text, encrypt_text
 from inspect_app.dbsetup import write_intent
 from inspect_app.dbtypes import utcnow
 from inspect_app.extensions import db
-from inspect_app.notify.emails import Email, reporter_email
+from inspect_app.notify.emails import (
+    Email,
+    receipt_email,
+    reporter_email,
+    reporter_question_email,
+)
 from inspect_app.notify.mailer import (
     MESSAGE_ERRORS,
     Outgoing,
@@ -209,6 +214,35 @@ def forget_reporter_address(report_id: int) -> int:
     prefix = f"reporter:report={report_id}:"
     statement = delete(OutboxMessage).where(OutboxMessage.key.startswith(prefix, autoescape=True))
     return db.session.execute(statement).rowcount
+
+
+def _queue_to_reporter(report: Report, topic: str, email: Email, now: datetime) -> bool:
+    """An e-mail to a reporter who asked for e-mails (keyed so that withdrawing the
+    address deletes it with the rest); False when they did not ask."""
+    if not (report.wants_email_updates and report.progress_email_enc):
+        return False
+    return queue_message(
+        key=f"reporter:report={report.id}:{topic}",
+        recipient=decrypt_text(report.progress_email_enc),
+        subject=email.subject,
+        text=email.text,
+        html=email.html,
+        kind=MessageKind.REPORTER,
+        case=report.case,
+        now=now,
+    )
+
+
+def queue_receipt_email(report: Report, tracking_code: str, now: datetime) -> bool:
+    """The receipt of a report just sent (its id flushed), to a reporter who asked
+    for e-mails."""
+    return _queue_to_reporter(report, "receipt", receipt_email(tracking_code[-4:]), now)
+
+
+def queue_question_email(report: Report, message_id: int, question: str, now: datetime) -> bool:
+    """An officer's question, to a reporter who asked for e-mails."""
+    email = reporter_question_email(question)
+    return _queue_to_reporter(report, f"question={message_id}", email, now)
 
 
 def queue_reporter_updates(case: Case, now: datetime) -> int:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import aliased
 
 from inspect_app.accounts.models import User
 from inspect_app.accounts.permissions import Role
+from inspect_app.api.services import purge_idempotent_requests
 from inspect_app.cases.deadlines import DUE_SOON_WORKING_DAYS, LOCAL_TZ, local_day
 from inspect_app.cases.models import OPEN_STATUSES, Case
 from inspect_app.core.settings import get_setting, set_setting
@@ -252,8 +253,13 @@ def run_retention(now: datetime) -> str | None:
     if get_setting(LAST_RETENTION_SETTING) == today:
         return None
     result = retention_pass(now)
+    # The API's stored answers to Idempotency-Key retries, kept 24 hours.
+    answers = purge_idempotent_requests(now)
     set_setting(LAST_RETENTION_SETTING, today)
-    return f"personal data of {result.reports} reports destroyed"
+    return (
+        f"personal data of {result.reports} reports destroyed, "
+        f"{answers} API answers past 24 hours purged"
+    )
 
 
 def send_outbox(now: datetime) -> DeliveryResult:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import secrets
 from dataclasses import dataclass
 
 import nacl.exceptions
@@ -33,6 +34,7 @@ KEY_SIZE = Aead.KEY_SIZE
 SALT_SIZE = nacl.pwhash.argon2id.SALTBYTES
 RECOVERY_PREFIX = "RK1"
 _CODE_PERSON = b"inspect-reporter"  # BLAKE2b personalisation: 16 bytes
+_BEARER_PERSON = b"inspect-bearer"  # for keys derived from browser-held tokens
 _CHECKSUM_SIZE = 4
 _MISREAD = str.maketrans("018", "OIB")
 
@@ -160,6 +162,23 @@ def code_key(canonical_code: str, salt: bytes) -> bytes:
         person=_CODE_PERSON,
         encoder=RawEncoder,
     )
+
+
+def bearer_key(token: str) -> bytes:
+    """The key a browser-held random token (≥ 256 bits) opens: a staged photo's
+    secrets, a submission receipt. The server keeps only `bearer_hash(token)`."""
+    return nacl.hash.blake2b(
+        token.encode("ascii"), digest_size=KEY_SIZE, person=_BEARER_PERSON, encoder=RawEncoder
+    )
+
+
+def bearer_hash(token: str) -> str:
+    """What the server stores to find a token's row (unrelated to `bearer_key`)."""
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def new_bearer_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 def new_salt() -> bytes:

@@ -55,6 +55,7 @@ FACTS_LABEL = b"photo-facts"
 ORIGINAL_KEY_LABEL = b"original-file-key"
 PRIVATE_KEY_LABEL = b"officer-private-key"
 REPORTER_LABEL = b"reporter-envelope"
+LOCATION_LABEL = b"device-location"
 GRANT_BATCH = 500
 
 
@@ -274,13 +275,15 @@ def seal_report(
     identity: dict | None,
     photos: Sequence[PhotoSecrets],
     tracking_code: str | None,
+    location: dict | None = None,
 ) -> None:
-    """Seal a new report's identity, photo facts and original-file keys.
+    """Seal a new report's identity, device location, photo facts and original-file
+    keys.
 
     Works before the report is flushed: the rows are attached to it and written
     with it. Returns without sealing anything when there is nothing to seal.
     """
-    if identity is None and not photos:
+    if identity is None and not photos and location is None:
         return
     office_id = _office_id(report.province_code)
     recovery = recovery_key_for(report.province_code)
@@ -290,6 +293,8 @@ def seal_report(
     report.reporter_named = identity is not None
     if identity is not None:
         report.identity_sealed = crypto.encrypt_text(identity_key, _json(identity), IDENTITY_LABEL)
+    if location is not None:
+        report.location_sealed = crypto.encrypt_text(identity_key, _json(location), LOCATION_LABEL)
     originals_key = identity_key
     if identity is not None and photos:
         originals_key = crypto.new_data_key()
@@ -305,10 +310,50 @@ def seal_report(
         item.photo.original_key_sealed = crypto.encrypt_text(
             originals_key, item.file_key, ORIGINAL_KEY_LABEL
         )
+    _wrap_identity(sealed, identity_key, report, team_id, tracking_code)
+
+
+def _wrap_identity(
+    sealed: SealedKey,
+    data_key: bytes,
+    report: Report,
+    team_id: int | None,
+    tracking_code: str | None,
+) -> None:
+    """Wrap a report's identity key to its holders, its office's recovery key and the
+    reporter's tracking code."""
+    office_id = _office_id(report.province_code)
     condition = _holder_condition(Purpose.IDENTITY, team_id, office_id, report)
-    _wrap_to(sealed, identity_key, _holder_keys(condition), recovery)
+    _wrap_to(sealed, data_key, _holder_keys(condition), recovery_key_for(report.province_code))
     if tracking_code:
-        sealed.envelopes.append(_reporter_envelope(identity_key, tracking_code))
+        sealed.envelopes.append(_reporter_envelope(data_key, tracking_code))
+
+
+def seal_followup_photos(
+    report: Report, tracking_code: str, photos: Sequence[PhotoSecrets]
+) -> None:
+    """Seal the photos a reporter adds later with their tracking code: the keys of
+    their originals and their identifying facts go under the report's identity key,
+    which the code opens (a report that had nothing sealed gets one now). Officers
+    who may reveal the identity open them; the recovery key too."""
+    if not photos:
+        return
+    data_key = _reporter_data_key(report, tracking_code)
+    if data_key is None:
+        if _sealed_key(report, Purpose.IDENTITY) is not None:
+            raise SealingError(
+                _l("Photos cannot be added to this report. Send your message without them.")
+            )
+        data_key = crypto.new_data_key()
+        sealed = SealedKey(purpose=Purpose.IDENTITY.value)
+        report.sealed_keys.append(sealed)
+        _wrap_identity(sealed, data_key, report, report.case.team_id, tracking_code)
+    for item in photos:
+        if item.facts:
+            item.photo.facts_sealed = crypto.encrypt_text(data_key, _json(item.facts), FACTS_LABEL)
+        item.photo.original_key_sealed = crypto.encrypt_text(
+            data_key, item.file_key, ORIGINAL_KEY_LABEL
+        )
 
 
 # --- opening sealed data --------------------------------------------------------------
@@ -346,6 +391,7 @@ class Revealed:
 
     identity: dict | None
     photo_facts: dict[int, dict]
+    location: dict | None = None
 
 
 def _open_facts(report: Report, data_key: bytes) -> dict[int, dict]:
@@ -360,7 +406,10 @@ def _open_identity(report: Report, data_key: bytes) -> Revealed:
     identity = None
     if report.identity_sealed:
         identity = json.loads(crypto.decrypt_text(data_key, report.identity_sealed, IDENTITY_LABEL))
-    return Revealed(identity=identity, photo_facts=_open_facts(report, data_key))
+    location = None
+    if report.location_sealed:
+        location = json.loads(crypto.decrypt_text(data_key, report.location_sealed, LOCATION_LABEL))
+    return Revealed(identity=identity, photo_facts=_open_facts(report, data_key), location=location)
 
 
 def reveal_identity(user: User, password: str, report: Report) -> Revealed:
@@ -374,12 +423,23 @@ def reveal_identity(user: User, password: str, report: Report) -> Revealed:
 def original_file_keys(user: User, password: str, report: Report) -> dict[int, bytes]:
     """The keys of a report's original files (photo id → key) for this user."""
     private = unlock_private_key(user, password)
-    data_key = _open_with_private_key(_originals_key(report), user, private)
-    return {
-        photo.id: crypto.decrypt_text(data_key, photo.original_key_sealed, ORIGINAL_KEY_LABEL)
-        for photo in report.photos
-        if photo.original_key_sealed
-    }
+    originals = _originals_key(report)
+    data_key = _open_with_private_key(originals, user, private)
+    first = [p for p in report.photos if p.original_key_sealed and p.message_id is None]
+    keys = {p.id: _original_key(data_key, p) for p in first}
+    later = [p for p in report.photos if p.original_key_sealed and p.message_id is not None]
+    identity = _sealed_key(report, Purpose.IDENTITY)
+    if later and identity is not originals:
+        try:
+            data_key = _open_with_private_key(identity, user, private)
+        except NoKey:  # an inspector of a named report: the later photos are sealed
+            return keys
+    keys.update({p.id: _original_key(data_key, p) for p in later})
+    return keys
+
+
+def _original_key(data_key: bytes, photo: Photo) -> bytes:
+    return crypto.decrypt_text(data_key, photo.original_key_sealed, ORIGINAL_KEY_LABEL)
 
 
 def can_open_originals(user: User, report: Report) -> bool:
@@ -424,8 +484,10 @@ def withdraw_contact(report: Report, tracking_code: str, *, now: datetime | None
     if opened is None or old is None or opened.identity is None:
         return
     keep = None
+    old_key = _reporter_data_key(report, tracking_code)
     if report.kind == ReportKind.TIP.value:
         report.reporter_named = False
+        report.device_lat = report.device_lon = report.device_accuracy_m = None
         for photo in report.photos:
             photo.gps_lat = photo.gps_lon = photo.camera_make = photo.camera_model = None
     else:
@@ -437,14 +499,25 @@ def withdraw_contact(report: Report, tracking_code: str, *, now: datetime | None
     report.identity_sealed = (
         crypto.encrypt_text(fresh, _json(keep), IDENTITY_LABEL) if keep else None
     )
-    for photo in report.photos:
-        facts = opened.photo_facts.get(photo.id)
-        if facts:
-            photo.facts_sealed = crypto.encrypt_text(fresh, _json(facts), FACTS_LABEL)
+    _reseal_under(report, opened, old_key, fresh)
     report.sealed_keys.remove(old)
     db.session.flush()  # the old key goes before its replacement (one per purpose)
     report.sealed_keys.append(replacement)
     db.session.flush()
+
+
+def _reseal_under(report: Report, opened: Revealed, old_key: bytes, fresh: bytes) -> None:
+    """What the old identity key sealed besides the identity, sealed with `fresh`:
+    photo facts, the device location, the originals of photos added later."""
+    for photo in report.photos:
+        facts = opened.photo_facts.get(photo.id)
+        if facts:
+            photo.facts_sealed = crypto.encrypt_text(fresh, _json(facts), FACTS_LABEL)
+        if photo.message_id is not None and photo.original_key_sealed:
+            file_key = _original_key(old_key, photo)
+            photo.original_key_sealed = crypto.encrypt_text(fresh, file_key, ORIGINAL_KEY_LABEL)
+    if opened.location is not None:
+        report.location_sealed = crypto.encrypt_text(fresh, _json(opened.location), LOCATION_LABEL)
 
 
 def _rewrapped(envelope: KeyEnvelope, data_key: bytes, tracking_code: str) -> KeyEnvelope:
@@ -485,6 +558,8 @@ def shred_report(report: Report, *, now: datetime | None = None) -> dict[str, in
     }
     report.identity_sealed = None
     report.legacy_identity_enc = None
+    report.location_sealed = None
+    report.device_lat = report.device_lon = report.device_accuracy_m = None
     report.progress_email_enc = None
     report.wants_email_updates = False
     for photo in report.photos:

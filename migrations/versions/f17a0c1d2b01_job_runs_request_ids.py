@@ -1,7 +1,7 @@
 """scheduler job runs; request ids on outbox messages and audit events (issue 17)
 
 Revision ID: f17a0c1d2b01
-Revises: e15a0c1d2b04
+Revises: f16a0c1d2b05
 Create Date: 2026-12-06 21:00:00
 
 Expand-only: a new table and two nullable columns, so hosts still running the
@@ -16,7 +16,7 @@ import inspect_app.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'f17a0c1d2b01'
-down_revision = 'e15a0c1d2b04'
+down_revision = 'f16a0c1d2b05'
 branch_labels = None
 depends_on = None
 

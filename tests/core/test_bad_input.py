@@ -58,7 +58,7 @@ def test_a_tip_naming_a_province_or_ward_out_of_range_is_refused(
     response = client.post("/report", data=form)
     assert response.status_code == 400
     # The value is dropped: an unknown ward is refused, the province asked for again.
-    expected = "Lựa chọn không hợp lệ." if field == "ward" else "Vui lòng điền mục này."
+    expected = "Lựa chọn không hợp lệ." if field == "ward" else "Vui lòng chọn tỉnh hoặc thành phố."
     assert expected in response.get_data(as_text=True)
     assert _count(Report) == 0
 

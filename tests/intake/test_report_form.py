@@ -144,10 +144,11 @@ def test_bad_photo_is_rejected_by_name_and_nothing_is_left(
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert name in html and message in html
-    assert "chọn lại ảnh" in html
+    assert "không cần chọn lại" in html and html.count('name="staged"') == 1, "the good one is kept"
     assert 'value="Sữa bột Similac 900g"' in html
     assert stored_counts() == (0, 0, 0)
-    assert files_under(app.config["UPLOAD_ROOT"]) == before
+    added = files_under(app.config["UPLOAD_ROOT"]) - before
+    assert len(added) == 3, "only the accepted photo's files, staged (original and two copies)"
 
 
 def test_more_than_ten_photos_are_refused(client, tip):
@@ -171,7 +172,8 @@ def test_request_over_the_size_limit_gets_a_friendly_page(app, client, tip):
     finally:
         app.config["MAX_CONTENT_LENGTH"] = 160 * 1024 * 1024
     assert response.status_code == 413
-    assert "Dữ liệu gửi lên quá lớn" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Ảnh gửi lên quá lớn" in html and 'name="product"' in html, "the form, not a bare page"
     assert stored_counts() == (0, 0, 0)
 
 
@@ -180,7 +182,8 @@ def test_submissions_are_rate_limited_per_address(client, tip):
         assert post_report(client, tip(product="")).status_code == 400
     response = post_report(client, tip())
     assert response.status_code == 429
-    assert "Quá nhiều lần thử" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "chờ một phút" in html and 'value="Abbott"' in html, "the form comes back, kept"
     assert stored_counts() == (0, 0, 0)
 
 
@@ -208,3 +211,27 @@ def test_a_refused_submission_shows_the_provinces_wards_with_its_own_selected(cl
     assert response.status_code == 400
     assert "Phường Ba Đình" in html
     assert re.search(rf'<option selected value="{org["ward"]}">', html)
+
+
+def test_an_expired_form_comes_back_filled_with_its_photos(app, client, tip):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        data = {**tip([(imaging.jpeg(), "kept.jpg")]), "csrf_token": "expired"}
+        response = post_report(client, data)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Biểu mẫu đã hết hạn" in html and 'value="Abbott"' in html
+    assert html.count('name="staged"') == 1, "the photo sent with it is kept"
+    assert stored_counts() == (0, 0, 0)
+
+
+def test_a_form_sent_twice_makes_one_report(client, tip):
+    data = tip(form_key="k" * 43)
+    first = post_report(client, data)
+    second = post_report(client, tip(form_key="k" * 43))
+    assert first.status_code == second.status_code == 302
+    assert stored_counts()[0] == 1
+    html = client.get("/report/submitted").get_data(as_text=True)
+    assert 'data-testid="tracking-code"' in html, "the retry shows the same report's code"

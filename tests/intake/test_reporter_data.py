@@ -104,7 +104,7 @@ def test_withdrawing_destroys_the_contact_details_and_keeps_the_name(client, tip
     transitions.accept_case(lead, db.session.scalar(select(Report)).case)
     db.session.commit()
     progress = select(OutboxMessage).where(OutboxMessage.kind == "reporter")
-    assert len(db.session.scalars(progress).all()) == 1, "a progress e-mail"
+    assert len(db.session.scalars(progress).all()) == 2, "the receipt and a progress e-mail"
 
     unconfirmed = client.post("/track/withdraw", data={"code": code})
     assert unconfirmed.status_code == 400

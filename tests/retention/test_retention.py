@@ -53,7 +53,7 @@ def _run(app, *args: str):
 def test_due_personal_data_is_destroyed_and_the_facts_stay(app, org, make_case):
     case = make_case(S.CLOSED, named=True, photos=1, email_updates=True)  # denunciation
     case = _ended(case, months_ago=61)
-    assert _progress_emails() == 2  # accepted, resolved
+    assert _progress_emails() == 3  # the receipt; accepted, resolved
     report = case.reports[0]
     photo = report.photos[0]
     assert report.identity_sealed and photo.original_key_sealed
@@ -82,7 +82,7 @@ def test_due_personal_data_is_destroyed_and_the_facts_stay(app, org, make_case):
             "photo_facts": 0,
             "originals": 1,
             "keys": 2,
-            "progress_emails": 2,
+            "progress_emails": 3,
         }
     ]
     assert _progress_emails() == 0, "the address goes with the e-mails that held it"
@@ -162,7 +162,9 @@ def test_only_leads_and_directors_place_holds(app, org, make_case):
 
 def test_the_scheduler_runs_it_once_a_day(app, org, make_case):
     case = _ended(make_case(S.CLOSED, named=True), months_ago=61)
-    assert run_retention(NOW) == "personal data of 1 reports destroyed"
+    assert run_retention(NOW) == (
+        "personal data of 1 reports destroyed, 0 API answers past 24 hours purged"
+    )
     db.session.commit()
     assert run_retention(NOW + timedelta(hours=2)) is None
     assert db.session.get(Case, case.id).reports[0].identity_destroyed_at is not None

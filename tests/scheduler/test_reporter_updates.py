@@ -43,10 +43,23 @@ def _expected_text(status: S, message: str) -> str:
     return reporter_email(status, message).text
 
 
+def _progress_rows():
+    """The reporter's e-mails after the receipt every opted-in report gets on arrival."""
+    rows = outbox_rows(kind="reporter")
+    assert rows and rows[0].key.endswith(":receipt")
+    return rows[1:]
+
+
+def _progress_mail(mailbox):
+    receipt, *progress = mailbox.to(REPORTER)
+    assert "mã tra cứu kết thúc bằng" in receipt.text
+    return progress
+
+
 def test_a_reporter_who_opted_in_gets_exactly_the_public_text(org, make_case, mailbox):
     case = drive(_opted_in_case(org, make_case), org, S.RESOLVED)
     (report,) = case.reports
-    rows = outbox_rows(kind="reporter")
+    rows = _progress_rows()
     # Public updates: 1 received, 2 accepted, 3 assigned (no e-mail), 4 resolved.
     assert [row.key for row in rows] == [
         f"reporter:report={report.id}:status=accepted:2",
@@ -55,7 +68,7 @@ def test_a_reporter_who_opted_in_gets_exactly_the_public_text(org, make_case, ma
     assert all(row.recipient_user_id is None for row in rows)
 
     tick(utcnow())
-    accepted, resolved = mailbox.to(REPORTER)
+    accepted, resolved = _progress_mail(mailbox)
     with force_locale("vi"):
         assert accepted.text.replace("\r\n", "\n").strip() == _expected_text(S.ACCEPTED, "")
         assert resolved.text.replace("\r\n", "\n").strip() == _expected_text(S.RESOLVED, SUMMARY)
@@ -72,9 +85,9 @@ def test_a_reporter_who_opted_in_gets_exactly_the_public_text(org, make_case, ma
 def test_the_public_reason_of_a_rejection_is_sent(org, make_case, mailbox):
     case = drive(_opted_in_case(org, make_case), org, S.REJECTED)
     tick(utcnow())
-    (rejected,) = mailbox.to(REPORTER)
+    (rejected,) = _progress_mail(mailbox)
     assert "Thông tin chưa đủ cụ thể." in rejected.text
-    assert outbox_rows(kind="reporter")[0].case_id == case.id
+    assert _progress_rows()[0].case_id == case.id
 
 
 def test_reporters_who_did_not_opt_in_get_nothing(org, make_case, mailbox):
@@ -90,4 +103,4 @@ def test_a_refused_transition_queues_nothing(org, make_case, mailbox):
     with pytest.raises(transitions.TransitionNotAllowed):
         transitions.accept_case(org.inspector, case)  # not the team lead
     db.session.rollback()
-    assert outbox_rows(kind="reporter") == []
+    assert _progress_rows() == []
