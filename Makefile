@@ -9,7 +9,7 @@ PYTEST_ARGS ?= -n 2
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgresql fuzz install install-dev translations lint format bench clean
+.PHONY: run test test-sqlite test-postgresql cluster-test fuzz install install-dev translations lint format bench clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found (see above)."; exit 1; }
@@ -55,11 +55,19 @@ endif
 
 test-sqlite:
 	@echo "=== test suite on SQLite ==="
-	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+	scripts/with-redis.sh env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgresql:
 	@echo "=== test suite on PostgreSQL ==="
-	scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
+	scripts/with-redis.sh scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+# Several machines on this one (needs root): network namespaces for two web hosts
+# and two schedulers, HAProxy in front, PostgreSQL, Redis, an S3 server and an SMTP
+# sink of its own; a bounded load while a web host and the scheduler leader are
+# killed (bench/cluster.py, docs/performance.md § Several machines).
+cluster-test: install-dev
+	@command -v haproxy >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy redis-server postgresql >/dev/null; }
+	$(BIN)/python bench/cluster.py
 
 # The fuzz harness (tests/fuzz) runs in `make test` with FUZZ_EXAMPLES=8 requests per
 # route and person; this runs it longer on both databases. The seed is fixed, so more

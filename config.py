@@ -30,6 +30,10 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _redis_of(storage_uri: str) -> str:
+    return storage_uri if storage_uri.startswith(("redis://", "rediss://")) else ""
+
+
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'inspect.sqlite3'}")
     # Heroku-style URLs and plain postgresql:// use psycopg 3.
@@ -48,6 +52,18 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT", str(BASE_DIR / "uploads"))
+    # Evidence storage: "local" (the UPLOAD_ROOT folder, one host) or "s3" (a bucket
+    # of an S3-compatible object store that every host shares).
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+    S3_BUCKET = os.environ.get("S3_BUCKET", "")
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")  # empty: AWS itself
+    S3_REGION = os.environ.get("S3_REGION", "")
+    # Empty: boto3's own credential chain (AWS_ACCESS_KEY_ID…, instance roles).
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
+    S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE", "auto")  # path, virtual
+    S3_VERIFY = os.environ.get("S3_VERIFY", "true")  # or false, or a CA bundle's path
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 160 * 1024 * 1024)
 
     BABEL_DEFAULT_LOCALE = "vi"
@@ -89,11 +105,20 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "inspect")
+    # The Redis that hosts share (readiness, reference-data invalidation); by default
+    # the rate limits' Redis, if they use one.
+    REDIS_URL = os.environ.get("REDIS_URL") or _redis_of(RATELIMIT_STORAGE_URI)
     # How many reverse proxies in front of the app append to X-Forwarded-For and set
     # X-Forwarded-Proto (Werkzeug's ProxyFix). 0: the peer address is the client.
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+
+    # /metrics: open to this bearer token and/or these networks (CIDR, comma-
+    # separated); with neither, it answers 404 to everyone.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    METRICS_ALLOWED_NETWORKS = os.environ.get("METRICS_ALLOWED_NETWORKS", "")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # or "json": one object a line
 
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
     SMTP_PORT = _env_int("SMTP_PORT", 587)
@@ -143,7 +168,11 @@ class ProductionConfig(Config):
 
 
 def validate_config(config: Mapping) -> None:
-    """Refuse to start in production with development secrets."""
+    """Refuse to start with an unusable storage setting, and in production with
+    development secrets."""
+    unusable = _storage_problems(config) + _observability_problems(config)
+    if unusable:
+        raise RuntimeError("Refusing to start: " + "; ".join(unusable))
     if config.get("ENV_NAME") != "production":
         return
     problems = []
@@ -159,6 +188,30 @@ def validate_config(config: Mapping) -> None:
         problems.append("DEV_MAILBOX_DIR is for development only: unset it")
     if problems:
         raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+
+
+def _storage_problems(config: Mapping) -> list[str]:
+    backend = config.get("STORAGE_BACKEND", "local")
+    if backend not in ("local", "s3"):
+        return [f"STORAGE_BACKEND must be local or s3, not {backend!r}"]
+    if backend == "s3" and not config.get("S3_BUCKET"):
+        return ["STORAGE_BACKEND=s3 needs S3_BUCKET"]
+    return []
+
+
+def _observability_problems(config: Mapping) -> list[str]:
+    import ipaddress
+
+    problems = []
+    for part in str(config.get("METRICS_ALLOWED_NETWORKS") or "").split(","):
+        try:
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)
+        except ValueError:
+            problems.append(f"METRICS_ALLOWED_NETWORKS: {part.strip()!r} is no address or network")
+    if config.get("LOG_FORMAT", "text") not in ("text", "json"):
+        problems.append("LOG_FORMAT must be text or json")
+    return problems
 
 
 def _host_cookie_problems(config: Mapping) -> list[str]:

@@ -45,7 +45,9 @@ def _init_extensions(app: Flask) -> None:
     from inspect_app.dbsetup import init_database_behaviour
     from inspect_app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from inspect_app.notify.views import remember_last_activity
+    from inspect_app.observability.logs import init_logs
 
+    init_logs(app)
     db.init_app(app)
     init_database_behaviour(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
@@ -100,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from inspect_app.geo.views import bp as geo_bp
     from inspect_app.intake.views import bp as intake_bp
     from inspect_app.notify.views import bp as notify_bp
+    from inspect_app.observability.views import bp as observability_bp
     from inspect_app.retention.views import bp as retention_bp
     from inspect_app.reviews.views import bp as reviews_bp
     from inspect_app.sealing.views import bp as sealing_bp
@@ -118,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
         retention_bp,
         sealing_bp,
         audit_bp,
+        observability_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

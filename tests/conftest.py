@@ -139,6 +139,47 @@ def client(app):
 
 
 @pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """An S3-compatible server process for this test session (tests/s3server.py)."""
+    from tests.s3server import running_s3_server
+
+    with running_s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_app(app, s3_endpoint, monkeypatch):
+    """The app with its evidence in a fresh bucket of the test S3 server."""
+    from tests.s3server import app_settings, new_bucket
+
+    for name, value in app_settings(s3_endpoint, new_bucket(s3_endpoint)).items():
+        monkeypatch.setitem(app.config, name, value)
+    return app
+
+
+@pytest.fixture
+def json_logs(app, monkeypatch):
+    """LOG_FORMAT=json for this test; the returned function reads the lines back."""
+    import io
+    import json
+    import logging
+
+    from inspect_app.observability.logs import configure_json_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    monkeypatch.setitem(app.config, "LOG_FORMAT", "json")
+    stream = io.StringIO()
+    configure_json_logging(stream)
+
+    def read() -> list[dict]:
+        return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+    yield read
+    root.handlers[:], root.level = saved
+
+
+@pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

@@ -1,6 +1,7 @@
 """Real gunicorn processes: production refuses several workers with in-memory rate
 limits; two workers with Redis-backed limits share one limit (and, as a control,
-two workers with in-memory limits do not)."""
+two workers with in-memory limits do not); with PROMETHEUS_MULTIPROC_DIR, one
+scrape counts every worker's requests."""
 
 from __future__ import annotations
 
@@ -188,3 +189,34 @@ def test_behind_a_trusted_proxy_the_access_log_shows_the_client(tmp_path):
         assert server.post_login("198.51.100.1, 203.0.113.9") == 200
     # The address the proxy appended, not the proxy (127.0.0.1), not what the client wrote.
     assert server.addresses_logged() == {"203.0.113.9"}
+
+
+def test_one_scrape_counts_the_requests_of_both_workers(tmp_path):
+    """Requests made one at a time, each answered before the next, until both workers
+    have answered some: every scrape, whichever worker answers it, counts all."""
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    prefix = f"inspect-test-{uuid.uuid4().hex}"
+    settings = {
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "METRICS_ALLOWED_NETWORKS": "127.0.0.1/32",
+    }
+    with _Gunicorn(tmp_path, "memory://", prefix, **settings) as server:
+        sent = 0
+        while sent < MAX_REQUESTS and len(server.workers_that_answered("/favicon.ico")) < 2:
+            with urllib.request.urlopen(server.url("/favicon.ico"), timeout=30) as response:  # noqa: S310
+                response.read()
+            sent += 1
+        assert len(server.workers_that_answered("/favicon.ico")) == 2
+        for _ in range(4):
+            with urllib.request.urlopen(server.url("/metrics"), timeout=30) as response:  # noqa: S310
+                text = response.read().decode()
+            line = next(
+                line
+                for line in text.splitlines()
+                if line.startswith("inspect_http_request_duration_seconds_count{")
+                and 'endpoint="core.favicon"' in line
+            )
+            # Counted before the response left (the access log is written after).
+            assert float(line.split()[-1]) == sent
+        assert "inspect_database_up 0.0" in text  # this database has no tables

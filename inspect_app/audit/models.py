@@ -24,7 +24,7 @@ def canonical_json(data: dict[str, Any]) -> str:
 class AuditEvent(db.Model):
     """One audited action. Never updated or deleted (database triggers refuse it).
 
-    `hash` covers every other column but `id` and links to the previous event's
+    `hash` covers every other column but `id` and `request_id` and links to the previous event's
     hash, so any edit, insertion or removal breaks the chain (`verify_chain`).
     """
 
@@ -41,6 +41,9 @@ class AuditEvent(db.Model):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     data_json: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
+    # The request (or scheduler pass) that wrote it, to find its log lines; not
+    # part of the hash.
+    request_id: Mapped[str | None] = mapped_column(String(128))
     hash: Mapped[str] = mapped_column(String(64))
 
     # Read-only: the ORM must never write to this table through a relationship.

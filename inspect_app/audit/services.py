@@ -28,6 +28,7 @@ from inspect_app.audit.models import (
 from inspect_app.cases.models import Case
 from inspect_app.dbtypes import utcnow
 from inspect_app.extensions import db
+from inspect_app.observability.context import current_request_id
 
 # pg_advisory_xact_lock key of the audit chain: the bytes of "auditlog".
 CHAIN_LOCK_KEY = 0x61756469746C6F67
@@ -105,6 +106,7 @@ def record_event(
         case_id=_case_id(case),
         data_json=canonical_json(data or {}),
         prev_hash=head.last_hash,
+        request_id=current_request_id(),
     )
     event.hash = event_hash(event)
     db.session.add(event)

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user
 from sqlalchemy import text
 
+from inspect_app.core.readiness import readiness
 from inspect_app.core.redirects import redirect_next
 from inspect_app.extensions import db
 
@@ -38,6 +39,22 @@ def healthz():
     status = 200 if database == "ok" else 503
     body = {"status": "ok" if status == 200 else "degraded", "database": database}
     return jsonify(body), status
+
+
+@bp.route("/readyz")
+def readyz():
+    """Readiness for a load balancer: 200 only when the database, the evidence
+    storage and Redis (if configured) answer and the schema is at the code's
+    migration head; else 503 naming what failed."""
+    ready, checks = readiness()
+    body = {
+        "status": "ready" if ready else "not ready",
+        "checks": checks,
+        "failing": [name for name, result in checks.items() if result == "failed"],
+    }
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200 if ready else 503
 
 
 @bp.route("/lang/<any(vi,en):code>", methods=["POST"])

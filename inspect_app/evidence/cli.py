@@ -9,12 +9,14 @@ from sqlalchemy import func, select
 from inspect_app.cases.models import CaseAttachment
 from inspect_app.evidence.models import Photo
 from inspect_app.evidence.services import get_storage, referenced_files
+from inspect_app.evidence.storage import LocalStorage
 from inspect_app.evidence.sweep import (
     DEFAULT_GRACE_HOURS,
     SweepResult,
     absent_variants,
     sweep_configured_storage,
 )
+from inspect_app.evidence.transfer import copy_evidence
 from inspect_app.extensions import db
 
 evidence_cli = AppGroup("evidence", help="Evidence files.")
@@ -72,3 +74,30 @@ def _owners(file_ids: set[str]) -> list[tuple[str, str]]:
         if file_id in file_ids
     ]
     return found
+
+
+_FOLDER = click.Path(file_okay=False, writable=True, resolve_path=True)
+
+
+@evidence_cli.command("export")
+@click.option("--to", "folder", type=_FOLDER, required=True, help="Folder to copy into.")
+def export_command(folder: str):
+    """Copy every evidence file, encrypted as stored, from the configured storage
+    into a folder (scripts/backup.sh)."""
+    result = copy_evidence(get_storage(), LocalStorage(folder))
+    click.echo(f"copied {result.copied} files ({result.bytes} bytes), {result.skipped} unchanged")
+
+
+@evidence_cli.command("import")
+@click.option(
+    "--from",
+    "folder",
+    type=click.Path(exists=True, file_okay=False, resolve_path=True),
+    required=True,
+    help="Folder written by `evidence export`.",
+)
+def import_command(folder: str):
+    """Copy every evidence file of a folder into the configured storage (local or
+    S3; scripts/restore.sh)."""
+    result = copy_evidence(LocalStorage(folder), get_storage())
+    click.echo(f"copied {result.copied} files ({result.bytes} bytes), {result.skipped} unchanged")

@@ -29,7 +29,15 @@ from inspect_app.cases.models import CaseAttachment
 from inspect_app.crypto import decrypt_text, encrypt_text
 from inspect_app.evidence.images import ProcessedDocument, ProcessedPhoto, process_photo
 from inspect_app.evidence.models import Photo, StagedPhoto
-from inspect_app.evidence.storage import LocalStorage, Storage, display_key, original_key, thumb_key
+from inspect_app.evidence.storage import (
+    LocalStorage,
+    S3Storage,
+    Storage,
+    display_key,
+    make_s3_client,
+    original_key,
+    thumb_key,
+)
 from inspect_app.extensions import db
 from inspect_app.sealing import crypto
 from inspect_app.sealing.services import PhotoSecrets
@@ -48,9 +56,55 @@ class TooManyPhotos(ValueError):
     pass
 
 
+S3_SETTINGS = (
+    "S3_BUCKET",
+    "S3_PREFIX",
+    "S3_ENDPOINT_URL",
+    "S3_REGION",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
+    "S3_ADDRESSING_STYLE",
+    "S3_VERIFY",
+)
+
+
 def get_storage() -> Storage:
-    """The configured evidence storage (a local folder under UPLOAD_ROOT)."""
-    return LocalStorage(current_app.config["UPLOAD_ROOT"])
+    """The configured evidence storage: a local folder under UPLOAD_ROOT, or with
+    STORAGE_BACKEND=s3 a bucket of an S3-compatible object store.
+
+    The S3 client is built once per application and settings (it is thread-safe);
+    a local folder costs nothing to open.
+    """
+    config = current_app.config
+    if config.get("STORAGE_BACKEND", "local") != "s3":
+        return LocalStorage(config["UPLOAD_ROOT"])
+    settings = tuple(config.get(name) for name in S3_SETTINGS)
+    cache = current_app.extensions.setdefault("evidence_s3", {})
+    if settings not in cache:
+        cache.clear()
+        cache[settings] = S3Storage(
+            make_s3_client(
+                endpoint_url=config.get("S3_ENDPOINT_URL"),
+                region=config.get("S3_REGION"),
+                access_key=config.get("S3_ACCESS_KEY_ID"),
+                secret_key=config.get("S3_SECRET_ACCESS_KEY"),
+                addressing_style=config.get("S3_ADDRESSING_STYLE") or "auto",
+                verify=_verify_setting(config.get("S3_VERIFY")),
+            ),
+            config["S3_BUCKET"],
+            config.get("S3_PREFIX") or "",
+        )
+    return cache[settings]
+
+
+def _verify_setting(value: str | None) -> bool | str:
+    """S3_VERIFY: empty or "true" checks TLS against the system's CAs, "false" does
+    not (a test server only), anything else is the path of a CA bundle."""
+    if value is None or value.strip().lower() in {"", "1", "true", "yes", "on"}:
+        return True
+    if value.strip().lower() in {"0", "false", "no", "off"}:
+        return False
+    return value
 
 
 def process_uploads(

@@ -78,6 +78,7 @@ class Outgoing:
     subject: str
     text: str
     html: str
+    request_id: str | None = None  # of the request or scheduler pass that queued it
 
 
 def message_id(key: str, mail_from: str) -> str:
@@ -95,6 +96,8 @@ def build_message(item: Outgoing, settings: SmtpSettings) -> EmailMessage:
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = message_id(item.key, settings.mail_from)
     message["Auto-Submitted"] = "auto-generated"
+    if item.request_id:
+        message["X-Request-ID"] = item.request_id
     message.set_content(item.text)
     message.add_alternative(item.html, subtype="html")
     return message

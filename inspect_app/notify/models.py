@@ -139,6 +139,8 @@ class OutboxMessage(db.Model):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The request (or scheduler pass) that queued it: the X-Request-ID header.
+    request_id: Mapped[str | None] = mapped_column(String(128))
 
     @property
     def status_enum(self) -> OutboxStatus:

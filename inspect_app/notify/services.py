@@ -41,6 +41,7 @@ from inspect_app.notify.mailer import (
     smtp_connection,
 )
 from inspect_app.notify.models import MessageKind, Notification, OutboxMessage, OutboxStatus
+from inspect_app.observability.context import current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ def _outbox_row(
         "next_attempt_at": now,
         "last_error": "",
         "created_at": now,
+        "request_id": current_request_id(),
     }
 
 
@@ -362,6 +364,7 @@ def _claim_batch(due: list[int]) -> list[tuple[Outgoing, int]]:
             OutboxMessage.body_text,
             OutboxMessage.body_html,
             OutboxMessage.attempts,
+            OutboxMessage.request_id,
         )
         .where(OutboxMessage.id.in_(claimed))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
@@ -376,6 +379,7 @@ def _claim_batch(due: list[int]) -> list[tuple[Outgoing, int]]:
                 row.subject,
                 row.body_text,
                 row.body_html,
+                row.request_id,
             ),
             row.attempts,
         )

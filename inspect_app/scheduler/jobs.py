@@ -19,6 +19,7 @@ from functools import partial
 from flask import current_app
 from sqlalchemy import and_, func, select, union
 from sqlalchemy import case as sql_case
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
 
 from inspect_app.accounts.models import User
@@ -28,6 +29,7 @@ from inspect_app.cases.deadlines import DUE_SOON_WORKING_DAYS, LOCAL_TZ, local_d
 from inspect_app.cases.models import OPEN_STATUSES, Case
 from inspect_app.core.settings import get_setting, set_setting
 from inspect_app.dbsetup import write_intent
+from inspect_app.dbtypes import utcnow
 from inspect_app.deadlines.calendar import WorkingCalendar, load_calendar
 from inspect_app.evidence.sweep import sweep_configured_storage
 from inspect_app.extensions import db
@@ -42,6 +44,7 @@ from inspect_app.notify.services import (
     queue_officer_messages,
     queued_keys,
 )
+from inspect_app.observability.context import bind_request_id, new_request_id, unbind_request_id
 from inspect_app.retention.services import retention_pass
 from inspect_app.scheduler.alerts import (
     MAX_LISTED,
@@ -53,6 +56,7 @@ from inspect_app.scheduler.alerts import (
     record_reminders,
     send_alerts,
 )
+from inspect_app.scheduler.models import SchedulerJobRun
 
 log = logging.getLogger(__name__)
 
@@ -282,14 +286,47 @@ def tick(now: datetime) -> dict[str, str]:
     Returns a line per job: a count, "not now", or what went wrong.
     """
     summary = {}
-    for name, job in JOBS:
-        with write_intent():
-            try:
-                outcome = job(now)
-                db.session.commit()
-            except Exception as exc:  # one job's failure must not stop the rest
-                db.session.rollback()
-                log.exception("scheduler job %s failed", name)
-                outcome = f"failed: {type(exc).__name__}"
-        summary[name] = "not now" if outcome is None else str(outcome)
+    token = bind_request_id(f"tick-{new_request_id()}")
+    try:
+        for name, job in JOBS:
+            with write_intent():
+                try:
+                    outcome = job(now)
+                    _record_run(name, succeeded=True)
+                    db.session.commit()
+                except Exception as exc:  # one job's failure must not stop the rest
+                    db.session.rollback()
+                    log.exception("scheduler job %s failed", name)
+                    outcome = f"failed: {type(exc).__name__}"
+                    failed = True
+                else:
+                    failed = False
+            if failed:
+                _record_failure(name)
+            summary[name] = "not now" if outcome is None else str(outcome)
+    finally:
+        unbind_request_id(token)
     return summary
+
+
+def _record_run(name: str, *, succeeded: bool) -> None:
+    """When the job last succeeded or failed (wall-clock time, whatever ``now`` the
+    pass was run for), in the caller's transaction."""
+    run = db.session.get(SchedulerJobRun, name)
+    if run is None:
+        run = SchedulerJobRun(name=name)
+        db.session.add(run)
+    if succeeded:
+        run.last_success_at = utcnow()
+    else:
+        run.last_failure_at = utcnow()
+
+
+def _record_failure(name: str) -> None:
+    with write_intent():
+        try:
+            _record_run(name, succeeded=False)
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            log.warning("could not record the failure of scheduler job %s", name)

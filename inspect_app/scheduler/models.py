@@ -1,5 +1,5 @@
 """The lock row that keeps a second scheduler process waiting (SQLite and others;
-PostgreSQL uses an advisory lock instead)."""
+PostgreSQL uses an advisory lock instead), and when each job last ran."""
 
 from __future__ import annotations
 
@@ -18,3 +18,13 @@ class SchedulerLockRow(db.Model):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SchedulerJobRun(db.Model):
+    """When a scheduler job last succeeded and last failed (for monitoring)."""
+
+    __tablename__ = "scheduler_job_runs"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
