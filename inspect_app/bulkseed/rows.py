@@ -48,12 +48,13 @@ REPORT_COLUMNS = (
     "seller_url", "seen_on", "reporter_named", "identity_sealed", "legacy_identity_enc",
     "consent_at", "wants_email_updates", "progress_email_enc", "contact_withdrawn_at",
     "identity_destroyed_at", "tracking_code_hash", "submitted_at", "filed_by_id",
-    "association_id", "channel", "received_on", "association_ref",
+    "association_id", "channel", "received_on", "association_ref", "device_lat", "device_lon",
+    "device_accuracy_m", "location_sealed", "api_credential_id",
 )  # fmt: skip
 PHOTO_COLUMNS = (
     "id", "report_id", "position", "sha256", "file_id", "original_key_sealed", "view_key_enc",
     "facts_sealed", "size_bytes", "mime_type", "width", "height", "taken_at", "gps_lat",
-    "gps_lon", "camera_make", "camera_model", "phash", "created_at",
+    "gps_lon", "camera_make", "camera_model", "phash", "created_at", "message_id",
 )  # fmt: skip
 SEALED_KEY_COLUMNS = ("id", "report_id", "purpose", "created_at")
 ENVELOPE_COLUMNS = (
@@ -344,7 +345,7 @@ class RowBuilder:
             province.association_staff.id if association else None,
             province.association_id if association else None,
             report.channel if association else None,
-            local_day(at) if association else None, "",
+            local_day(at) if association else None, "", None, None, None, None, None,
         )  # fmt: skip
         batch.reports.append(row)
         if named:
@@ -492,7 +493,7 @@ def _photo_row(
     return (
         photo_id, report_id, position, photo.sha256, sample.file_id, None, sample.view_key_enc,
         None, photo.size_bytes, photo.mime_type, photo.width, photo.height, None,
-        photo.gps_lat, photo.gps_lon, photo.camera_make, photo.camera_model, photo.phash, at,
+        photo.gps_lat, photo.gps_lon, photo.camera_make, photo.camera_model, photo.phash, at, None,
     )  # fmt: skip
 
 
