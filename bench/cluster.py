@@ -370,14 +370,19 @@ def _jpeg(rng: random.Random) -> bytes:
     return out.getvalue()
 
 
-def _submit_once(load: Load, rng: random.Random) -> str | None:
-    """One submission from a fresh browser: the tracking code, or None if refused."""
+def _form_key(html: str) -> str:
+    return re.search(r'name="form_key"[^>]*value="([^"]+)"', html).group(1)
+
+
+def _open_form(load: Load, rng: random.Random):
+    """A fresh browser with the report form filled in: (client, fields, photo), or None."""
     client = _client()
     status, html, _ = _open(client, _url("/report"))
     if status != 200:
         return None
     fields = {
         "csrf_token": _csrf(html),
+        "form_key": _form_key(html),
         "category": str(load.category),
         "product": f"Sữa bột thử tải {rng.randrange(10**6)}",
         "brand": "Abbott",
@@ -388,7 +393,13 @@ def _submit_once(load: Load, rng: random.Random) -> str | None:
         "street_address": "12 Phố Huế",
         "identity": "anonymous",
     }
-    body, content_type = _multipart(fields, [("photos", "a.jpg", _jpeg(rng))])
+    return client, fields, _jpeg(rng)
+
+
+def _send(client, fields: dict[str, str], photo: bytes) -> str | None:
+    """Sends the form (again, on a retry: the same form key gives back the same
+    report); the tracking code, or None if refused."""
+    body, content_type = _multipart(fields, [("photos", "a.jpg", photo)])
     request = urllib.request.Request(  # noqa: S310 - loopback
         _url("/report"), data=body, headers={"Content-Type": content_type}, method="POST"
     )
@@ -403,10 +414,11 @@ def _submit_once(load: Load, rng: random.Random) -> str | None:
 def citizen(load: Load, seed: int) -> None:
     rng = random.Random(seed)
     while not load.stop.is_set():
-        started, code, retries = time.monotonic(), None, 0
+        started, code, retries, form = time.monotonic(), None, 0, None
         for retries in range(3):  # noqa: B007 - the count is recorded
             with contextlib.suppress(OSError, AttributeError):
-                code = _submit_once(load, rng)
+                form = form or _open_form(load, rng)
+                code = _send(*form) if form else None
             if code:
                 break
             time.sleep(0.5)

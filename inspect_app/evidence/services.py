@@ -82,17 +82,19 @@ def get_storage() -> Storage:
     cache = current_app.extensions.setdefault("evidence_s3", {})
     if settings not in cache:
         cache.clear()
+        connection = {
+            "endpoint_url": config.get("S3_ENDPOINT_URL"),
+            "region": config.get("S3_REGION"),
+            "access_key": config.get("S3_ACCESS_KEY_ID"),
+            "secret_key": config.get("S3_SECRET_ACCESS_KEY"),
+            "addressing_style": config.get("S3_ADDRESSING_STYLE") or "auto",
+            "verify": _verify_setting(config.get("S3_VERIFY")),
+        }
         cache[settings] = S3Storage(
-            make_s3_client(
-                endpoint_url=config.get("S3_ENDPOINT_URL"),
-                region=config.get("S3_REGION"),
-                access_key=config.get("S3_ACCESS_KEY_ID"),
-                secret_key=config.get("S3_SECRET_ACCESS_KEY"),
-                addressing_style=config.get("S3_ADDRESSING_STYLE") or "auto",
-                verify=_verify_setting(config.get("S3_VERIFY")),
-            ),
+            make_s3_client(**connection),
             config["S3_BUCKET"],
             config.get("S3_PREFIX") or "",
+            probe=make_s3_client(**connection, timeout=2.0, attempts=1),
         )
     return cache[settings]
 

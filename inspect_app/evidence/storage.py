@@ -214,8 +214,11 @@ class S3Storage:
     (as `LocalStorage.put` refreshes the file's time).
     """
 
-    def __init__(self, client: Any, bucket: str, prefix: str = "") -> None:
+    def __init__(self, client: Any, bucket: str, prefix: str = "", probe: Any = None) -> None:
         self.client = client
+        # The readiness check's client: short timeouts and no retries, so a load
+        # balancer hears of an unreachable store in seconds (default: `client`).
+        self.probe = probe or client
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
 
@@ -263,7 +266,7 @@ class S3Storage:
 
     def ping(self) -> None:
         try:
-            self._call("head_bucket", Bucket=self.bucket)
+            self._call("head_bucket", Bucket=self.bucket, client=self.probe)
         except FileNotFoundError as exc:
             msg = f"object store: no bucket {self.bucket!r}"
             raise StorageError(msg) from exc
@@ -271,11 +274,11 @@ class S3Storage:
     def _object(self, key: str) -> str:
         return self.prefix + validate_key(key)
 
-    def _call(self, operation: str, **params: Any) -> Any:
+    def _call(self, operation: str, client: Any = None, **params: Any) -> Any:
         """One S3 request; a missing object becomes FileNotFoundError, any other
         failure a StorageError, so callers handle both back ends alike."""
         try:
-            return getattr(self.client, operation)(**params)
+            return getattr(client or self.client, operation)(**params)
         except _client_errors() as exc:
             raise _storage_error(exc, operation) from exc
 
@@ -303,6 +306,7 @@ def make_s3_client(
     addressing_style: str = "auto",
     verify: bool | str = True,
     timeout: float = 10.0,
+    attempts: int = 4,
 ) -> Any:
     """A boto3 S3 client; credentials default to boto3's own chain (AWS_* variables,
     shared files, instance roles) when ``access_key`` is empty."""
@@ -313,7 +317,7 @@ def make_s3_client(
         s3={"addressing_style": addressing_style},
         connect_timeout=timeout,
         read_timeout=timeout,
-        retries={"max_attempts": 3, "mode": "standard"},
+        retries={"total_max_attempts": attempts, "mode": "standard"},  # the first included
         # Content-MD5 is sent by `put`; checksums beyond it are not required, and some
         # S3-compatible servers refuse the newer CRC headers.
         request_checksum_calculation="when_required",

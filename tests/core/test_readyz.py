@@ -64,6 +64,23 @@ def test_s3_storage_is_checked(s3_app, s3_endpoint, monkeypatch):
     assert status == 503 and body["failing"] == ["storage"]
 
 
+def test_an_unreachable_object_store_is_not_ready_after_one_attempt(s3_app, monkeypatch):
+    """The load balancer must hear of it in seconds: the readiness probe tries once,
+    with short timeouts, while uploads keep their retries."""
+    monkeypatch.setitem(s3_app.config, "S3_ENDPOINT_URL", "http://127.0.0.1:1")
+
+    status, body = _ready(s3_app)
+
+    assert status == 503 and body["failing"] == ["storage"]
+    with s3_app.app_context():
+        from inspect_app.evidence.services import get_storage
+
+        storage = get_storage()
+    assert storage.probe.meta.config.retries["total_max_attempts"] == 1
+    assert storage.probe.meta.config.connect_timeout == 2.0
+    assert storage.client.meta.config.retries["total_max_attempts"] == 4
+
+
 def test_schema_behind_the_code_is_not_ready(tmp_path: Path):
     app = create_app(
         TestingConfig,
