@@ -3,7 +3,7 @@ tokens. A new secret is shown once, in the answer to its creation."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -14,7 +14,7 @@ from inspect_app.accounts.permissions import Permission, require_permission
 from inspect_app.api import services
 from inspect_app.api.forms import PartnerKeyForm, RevokeForm, StaffTokenForm
 from inspect_app.api.models import ApiCredential, CredentialKind
-from inspect_app.cases.deadlines import LOCAL_TZ
+from inspect_app.cases.deadlines import start_of_local_day
 from inspect_app.core.bounds import id_in_range
 from inspect_app.dbtypes import utcnow
 from inspect_app.extensions import db
@@ -56,10 +56,6 @@ def partner_keys():
     return _keys_page()
 
 
-def _end_of(day) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_TZ)
-
-
 @bp.route("/admin/api-keys", methods=["POST"])
 @require_permission(Permission.MANAGE_SETTINGS)
 def create_partner_key():
@@ -73,7 +69,9 @@ def create_partner_key():
             scopes=form.scopes.data,
             channel=form.channel.data,
             province_code=form.province.data,
-            expires_at=_end_of(form.expires_on.data) if form.expires_on.data else None,
+            expires_at=start_of_local_day(form.expires_on.data + timedelta(days=1))
+            if form.expires_on.data
+            else None,
         )
     except services.CredentialError as exc:
         db.session.rollback()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -14,7 +14,7 @@ from wtforms.validators import Length, Optional
 from inspect_app.accounts.permissions import Permission, require_permission
 from inspect_app.audit.security import SECURITY_TITLES, SecurityFilter
 from inspect_app.audit.security import security_events as list_events
-from inspect_app.cases.deadlines import LOCAL_TZ
+from inspect_app.cases.deadlines import start_of_local_day
 from inspect_app.core.forms import BaseForm
 
 bp = Blueprint("audit", __name__, template_folder="templates")
@@ -40,10 +40,6 @@ class SecurityFilterForm(BaseForm):
     until = DateField(_l("To"), validators=[Optional()])
 
 
-def _start_of(day) -> datetime:
-    return datetime.combine(day, time.min, LOCAL_TZ)
-
-
 @bp.route("/security-events")
 @require_permission(Permission.VIEW_SECURITY_EVENTS)
 def security_events():
@@ -56,8 +52,8 @@ def security_events():
     wanted = SecurityFilter(
         group=form.group.data or "",
         person=form.person.data or "",
-        since=_start_of(form.since.data) if form.since.data else None,
-        until=_start_of(form.until.data) + timedelta(days=1) if form.until.data else None,
+        since=start_of_local_day(form.since.data) if form.since.data else None,
+        until=start_of_local_day(form.until.data + timedelta(days=1)) if form.until.data else None,
         before_seq=request.args.get("before", type=int),
     )
     events = list_events(current_user, wanted)

@@ -26,7 +26,7 @@ from inspect_app.bulkseed.generator import (
     ReportPlan,
 )
 from inspect_app.bulkseed.org import OrgContext, Person, PolicyTerms, ProvinceRefs, TeamRefs
-from inspect_app.cases.deadlines import LOCAL_TZ
+from inspect_app.cases.deadlines import local_day
 from inspect_app.cases.models import OPEN_STATUSES, Outcome
 from inspect_app.cases.workflow import CaseStatus
 from inspect_app.deadlines.calendar import WorkingCalendar
@@ -205,10 +205,6 @@ class ReportInfo(NamedTuple):
 @cache
 def _fold(text: str) -> str:
     return fold(text)
-
-
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(LOCAL_TZ).date()
 
 
 class Deadlines:

@@ -27,6 +27,11 @@ def local_day(moment: datetime) -> date:
     return moment.astimezone(LOCAL_TZ).date()
 
 
+def start_of_local_day(day: date) -> datetime:
+    """Midnight at the start of `day` in Vietnam (a day's end is the next day's start)."""
+    return datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ)
+
+
 def case_policy(case: Case) -> DeadlinePolicy:
     """The policy the case's deadlines were first computed with (recorded on the case),
     so a later policy change applies to new cases only."""

@@ -30,6 +30,7 @@ from sqlalchemy import (
 
 from inspect_app.accounts.models import User
 from inspect_app.cases.access import case_scope
+from inspect_app.cases.deadlines import start_of_local_day
 from inspect_app.cases.models import OPEN_STATUSES, Case
 from inspect_app.cases.workflow import CaseStatus
 from inspect_app.core.bounds import date_in_range, id_in_range
@@ -127,9 +128,11 @@ def _filtered(user: User, filters: QueueFilters, today: date, calendar: WorkingC
         horizon = calendar.add_working_days(today, filters.due_within)
         query = query.where(Case.next_due >= today, Case.next_due <= horizon)
     if filters.received_from:
-        query = query.where(Case.received_at >= _start_of(filters.received_from))
+        query = query.where(Case.received_at >= start_of_local_day(filters.received_from))
     if filters.received_to:
-        query = query.where(Case.received_at < _start_of(filters.received_to + timedelta(days=1)))
+        query = query.where(
+            Case.received_at < start_of_local_day(filters.received_to + timedelta(days=1))
+        )
     terms = fold(filters.search).split()[:5]
     indexed = [t for t in terms if len(t) >= TRIGRAM] or terms
     for term in terms:
@@ -139,12 +142,6 @@ def _filtered(user: User, filters: QueueFilters, today: date, calendar: WorkingC
         column = Case.search_text if term in indexed else Case.search_text.concat("")
         query = query.where(column.contains(term, autoescape=True))
     return query
-
-
-def _start_of(day: date) -> datetime:
-    from inspect_app.cases.deadlines import LOCAL_TZ
-
-    return datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ)
 
 
 def _sort_columns(sort: str):

@@ -42,17 +42,7 @@ from inspect_app.geo.models import Ward
 watch(Category, Team)  # the queue's category names and team wards are cached
 
 # Filters inside the "Filter" panel: how many are in use is shown on its button.
-PANEL_FILTERS = (
-    "status",
-    "category",
-    "ward",
-    "source",
-    "kind",
-    "assignee",
-    "due",
-    "received_from",
-    "received_to",
-)
+PANEL_FILTERS = tuple(key for key in saved_views.FILTER_KEYS if key not in ("q", "sort"))
 BULK_ACTIONS = {"accept": Action.ACCEPT, "assign": Action.ASSIGN, "route": Action.ROUTE}
 
 

@@ -377,11 +377,16 @@ def refused_token(error):
     return csrf_refused(error)
 
 
+def _coded_report(form) -> tuple[object | None, str]:
+    """The report a form's tracking code opens (None without a code), and the code."""
+    code = form.code.data or ""
+    return (services.find_report_by_code(code) if code else None), code
+
+
 def _refused_followup(message: str):
     """A follow-up refused before its view ran: the progress page again, with it."""
     form = FollowupForm(formdata=request.form)
-    code = form.code.data or ""
-    report = services.find_report_by_code(code) if code else None
+    report, code = _coded_report(form)
     if report is None:
         return redirect(url_for(".track"))
     form.form_errors.append(message)
@@ -514,8 +519,7 @@ def my_data():
 def withdraw():
     """The reporter withdraws consent to being contacted: their details are destroyed."""
     form = WithdrawForm()
-    code = form.code.data or ""
-    report = services.find_report_by_code(code) if code else None
+    report, code = _coded_report(form)
     if report is None:
         return redirect(url_for(".track")), 404 if code else 303
     if not form.validate_on_submit():
@@ -566,8 +570,7 @@ def _send_followup(report, form) -> str | None:
 def followup():
     """The reporter adds information or answers a question, with the tracking code."""
     form = FollowupForm()
-    code = form.code.data or ""
-    report = services.find_report_by_code(code) if code else None
+    report, code = _coded_report(form)
     if report is None:
         return redirect(url_for(".track")), 404 if code else 303
     error = _send_followup(report, form) if form.validate_on_submit() else None

@@ -9,7 +9,7 @@ import random
 import secrets
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case as sql_case
@@ -20,7 +20,7 @@ from inspect_app.accounts.permissions import Permission
 from inspect_app.audit.services import record_event
 from inspect_app.cases import transitions
 from inspect_app.cases.access import case_scope
-from inspect_app.cases.deadlines import LOCAL_TZ
+from inspect_app.cases.deadlines import start_of_local_day
 from inspect_app.cases.models import Case
 from inspect_app.cases.workflow import CaseStatus
 from inspect_app.core.bounds import DATE_LIMITS, date_in_range
@@ -82,8 +82,8 @@ def item_of(review: AuditReview, item_id: int) -> AuditReviewItem | None:
 
 def resolved_between(period_start: date, period_end: date) -> tuple[datetime, datetime]:
     """The instants bounding the Vietnamese days period_start .. period_end: [since, until)."""
-    since = datetime.combine(period_start, time.min, LOCAL_TZ)
-    until = datetime.combine(period_end + timedelta(days=1), time.min, LOCAL_TZ)
+    since = start_of_local_day(period_start)
+    until = start_of_local_day(period_end + timedelta(days=1))
     return since, until
 
 
