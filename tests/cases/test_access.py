@@ -22,6 +22,8 @@ from inspect_app.cases.workflow import Action, CaseStatus
 from inspect_app.core.bounds import MAX_ID
 from inspect_app.evidence.services import get_storage
 from inspect_app.extensions import db
+from inspect_app.intake.models import ReporterMessage
+from inspect_app.retention.models import LegalHold
 from tests import imaging
 from tests.cases.conftest import new_report
 from tests.factories import PASSWORD
@@ -60,9 +62,16 @@ SOURCE_STATE = {
 # case id (checked below against ids that do not exist), so nothing is revealed.
 ROLE_REFUSED = {
     "other_lead": set(),
-    "other_inspector": {"cases.reveal", "cases.bulk_action", "cases.merge_confirm"},
+    "other_inspector": {
+        "cases.reveal",
+        "cases.bulk_action",
+        "cases.merge_confirm",
+        "retention.place_hold",
+        "retention.release_hold",
+    },
     "other_director": {
         "cases.add_note",
+        "intake.ask_reporter",
         "cases.add_attachment",
         "cases.bulk_action",
         "cases.merge_confirm",
@@ -230,6 +239,26 @@ def _probes(ids: Ids, org, *, merge_target_id: int, assignee_id: int) -> list[Pr
             lambda: dict(UNSEAL),
         ),
         Probe(
+            "intake.ask_reporter",
+            "POST",
+            f"/cases/{ids.case}/reports/{ids.report}/question",
+            Permission.WORK_CASES,
+            lambda: {"body": "Câu hỏi của người ngoài?"},
+        ),
+        Probe(
+            "retention.place_hold",
+            "POST",
+            f"/cases/{ids.case}/legal-hold",
+            Permission.PLACE_LEGAL_HOLD,
+            lambda: {"hold-reason": "Giữ dữ liệu theo yêu cầu của người ngoài."},
+        ),
+        Probe(
+            "retention.release_hold",
+            "POST",
+            f"/cases/{ids.case}/legal-hold/release",
+            Permission.PLACE_LEGAL_HOLD,
+        ),
+        Probe(
             "evidence.photo",
             "GET",
             f"/evidence/photos/{ids.photo}/display.jpg",
@@ -289,12 +318,15 @@ def _probes(ids: Ids, org, *, merge_target_id: int, assignee_id: int) -> list[Pr
 LISTING_ENDPOINTS = {"cases.queue", "cases.export_queue", "cases.save_view", "cases.delete_view"}
 
 
-def test_the_sweep_covers_every_case_and_evidence_route(app, org, sweep):
+def test_the_sweep_covers_every_route_that_names_a_case(app, org, sweep):
     probes = _probes(sweep.ids, org, merge_target_id=sweep.merge_target_id, assignee_id=1)
+    # Every web route that names a case, whichever package serves it (the API has
+    # its own sweep: tests/api/test_staff_sweep.py).
     routes = {
         rule.endpoint
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith(("cases.", "evidence."))
+        or ("case_id" in rule.arguments and not rule.rule.startswith("/api/"))
     }
     assert routes == {p.endpoint for p in probes} | LISTING_ENDPOINTS
     actions = {p.path.rsplit("/", 1)[1] for p in probes if p.endpoint == "cases.case_action"}
@@ -317,6 +349,8 @@ def _snapshot(ids: Ids) -> dict:
         "events": db.session.scalar(select(func.count()).select_from(AuditEvent)),
         "notes": db.session.scalar(select(func.count()).select_from(CaseNote)),
         "attachments": db.session.scalar(select(func.count()).select_from(CaseAttachment)),
+        "messages": db.session.scalar(select(func.count()).select_from(ReporterMessage)),
+        "holds": db.session.scalar(select(func.count()).select_from(LegalHold)),
     }
 
 
