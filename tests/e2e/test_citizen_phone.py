@@ -122,6 +122,32 @@ def test_photos_upload_while_typing_and_the_code_is_followed_without_retyping(
     _shot(page, artifacts_dir, "22-citizen-track-phone")
 
 
+def test_a_province_and_photos_chosen_before_the_scripts_arrive_are_not_ignored(
+    live_server, phone, hanoi_team
+):
+    """On a slow link a person picks the province and the photos while the page's
+    scripts are still on their way: the wards still come and the photos still upload."""
+    page = phone
+    held = []
+    page.route("**/static/js/*.js", lambda route: held.append(route))
+    page.goto(f"{live_server}/report", wait_until="commit")
+    page.wait_for_selector("#photos", state="attached")
+    page.get_by_label("Tỉnh, thành phố").select_option("1")
+    page.set_input_files("#photos", files=[_photo("som.jpg", imaging.jpeg(seed="early"))])
+    for _ in range(100):  # both scripts asked for, and held back
+        if len(held) == 2:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 2 and page.locator("#ward option[value='136']").count() == 0
+    for route in held:
+        route.continue_()
+    page.unroute("**/static/js/*.js")
+
+    page.wait_for_selector("#ward option[value='136']", state="attached")
+    expect(page.locator(".staged-photo img")).to_have_count(1)
+    assert page.locator("#photos").input_value() == "", "sent once, not again with the form"
+
+
 def test_a_refused_photo_is_explained_beside_an_accepted_one(
     live_server, phone, hanoi_team, artifacts_dir
 ):

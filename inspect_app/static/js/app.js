@@ -115,16 +115,30 @@ function setUpWardSelect() {
   const province = document.getElementById("province");
   const ward = document.getElementById("ward");
   if (!province || !ward) return;
-  province.addEventListener("change", async () => {
-    const placeholder = ward.options[0] ? ward.options[0].cloneNode(true) : new Option("—", "");
-    ward.replaceChildren(placeholder);
-    if (!province.value || province.value === "None") return;
-    const response = await fetch(`/geo/provinces/${encodeURIComponent(province.value)}/wards`);
+  province.addEventListener("change", () => loadWardOptions(province.value, ward));
+  // On a slow network the province may be chosen before this script runs: its change
+  // event is gone, so an empty ward list for a chosen province is filled now.
+  if (![...ward.options].some((option) => option.value && option.value !== "None")) {
+    loadWardOptions(province.value, ward);
+  }
+}
+
+// Fills the ward list for a province (report.js uses it too when it restores a form).
+// Only the answer to the latest request is kept, so quick changes never mix two lists.
+async function loadWardOptions(province, ward, chosen = "") {
+  const request = String(Number(ward.dataset.wardRequest || 0) + 1);
+  ward.dataset.wardRequest = request;
+  const placeholder = ward.options[0] ? ward.options[0].cloneNode(true) : new Option("—", "");
+  ward.replaceChildren(placeholder);
+  if (!province || province === "None") return;
+  try {
+    const response = await fetch(`/geo/provinces/${encodeURIComponent(province)}/wards`);
     if (!response.ok) return;
-    for (const item of await response.json()) {
-      ward.append(new Option(item.name, item.code));
-    }
-  });
+    const wards = await response.json();
+    if (ward.dataset.wardRequest !== request) return;
+    wards.forEach((item) => ward.append(new Option(item.name, item.code)));
+    ward.value = chosen;
+  } catch (error) { /* offline: the person chooses again */ }
 }
 
 function setUpCounters() {

@@ -80,11 +80,15 @@ class PhotoUploads {
     this.maxPhotos = Number(box.dataset.maxPhotos);
     this.pending = new Set();
     this.onChange = () => {};
-    this.input.addEventListener("change", () => {
-      [...this.input.files].forEach((file) => this.add(file));
-      this.input.value = ""; // already sent, one by one: not again with the form
-    });
+    this.input.addEventListener("change", () => this.takeChosen());
     this.list.querySelectorAll("[data-token]").forEach((li) => this.adoptServerItem(li));
+    this.takeChosen(); // photos chosen while this script was still on its way
+  }
+
+  takeChosen() {
+    if (!this.input.files.length) return;
+    [...this.input.files].forEach((file) => this.add(file));
+    this.input.value = ""; // already sent, one by one: not again with the form
   }
 
   accepted() {
@@ -293,19 +297,7 @@ function restoreFields(form, saved, uploads) {
   });
   if (uploads && saved.photos) uploads.restore(saved.photos);
   const ward = form.elements.ward;
-  if (ward && saved.values.ward) loadWards(form.elements.province.value, ward, saved.values.ward);
-}
-
-async function loadWards(province, ward, chosen) {
-  if (!province || province === "None") return;
-  try {
-    const response = await fetch(`/geo/provinces/${encodeURIComponent(province)}/wards`);
-    if (!response.ok) return;
-    const placeholder = ward.options[0] ? ward.options[0].cloneNode(true) : new Option("—", "");
-    ward.replaceChildren(placeholder);
-    (await response.json()).forEach((item) => ward.append(new Option(item.name, item.code)));
-    ward.value = chosen;
-  } catch (error) { /* offline: the person chooses again */ }
+  if (ward && saved.values.ward) loadWardOptions(form.elements.province.value, ward, saved.values.ward);
 }
 
 // The ward found by typing, accents or not ("phuc tan" finds "Phúc Tân").
