@@ -34,6 +34,7 @@ from inspect_app.intake.models import Direction, ReporterMessage
 from inspect_app.intake.services import IntakeError
 from inspect_app.notify.officer_events import reporter_added_information
 from inspect_app.notify.services import queue_question_email
+from inspect_app.sealing import crypto
 from inspect_app.sealing.services import seal_followup_photos
 from inspect_app.text import normalize_text
 
@@ -89,15 +90,20 @@ def add_followup(
     photos: Sequence[tuple[Original, ProcessedPhoto]] = (),
     staged: Sequence[str] = (),
     form_key: str | None = None,
+    retry_key: str | None = None,
     answers_id: int | None = None,
     now: datetime,
 ) -> ReporterMessage:
     """The reporter (who proved the tracking code) adds a message and photos to their
     report, or answers the question `answers_id`. Photos come with the request or
-    were staged by the form `form_key`; they are sealed like the report's own.
+    were staged by the form `form_key`; they are sealed like the report's own. A
+    message already sent with `retry_key` (the same form sent again) is returned
+    instead of a second one.
 
     Raises IntakeError (empty or too long), TooManyMessages, TooManyPhotos,
     StagedPhotoMissing, SealingError. Flushes; the caller commits."""
+    if retry_key and (earlier := sent_with(report, retry_key)) is not None:
+        return earlier
     _check_rate(report, now)
     question = _question(report, answers_id)
     text = _text(body, required=not (photos or staged))
@@ -109,6 +115,7 @@ def add_followup(
         body=text,
         answers=question,
         created_at=now,
+        retry_key_hash=crypto.bearer_hash(retry_key) if retry_key else None,
     )
     db.session.add(message)
     _attach_photos(report, message, tracking_code, storage, photos, staged, form_key)
@@ -126,6 +133,16 @@ def add_followup(
         at=now,
     )
     return message
+
+
+def sent_with(report: Report, retry_key: str) -> ReporterMessage | None:
+    """The reporter's message that the form with this key already sent, if any."""
+    return db.session.scalar(
+        select(ReporterMessage).where(
+            ReporterMessage.report_id == report.id,
+            ReporterMessage.retry_key_hash == crypto.bearer_hash(retry_key),
+        )
+    )
 
 
 def _attach_photos(

@@ -36,6 +36,7 @@ class ReporterMessage(db.Model):
             "(direction = 'to_reporter') = (author_id IS NOT NULL)", name="officer_writes_questions"
         ),
         Index("ix_reporter_messages_report_created", "report_id", "created_at"),
+        Index("ix_reporter_messages_retry_key_hash", "retry_key_hash", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +46,9 @@ class ReporterMessage(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answers_id: Mapped[int | None] = mapped_column(ForeignKey("reporter_messages.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The hashed key of the web form that sent a follow-up: sending it again (a reload,
+    # a retry on a bad link) finds this message instead of adding a second one.
+    retry_key_hash: Mapped[str | None] = mapped_column(String(64))
 
     report = relationship("Report")
     author = relationship("User")

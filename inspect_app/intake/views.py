@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from inspect_app.accounts.permissions import Permission, require_permission
@@ -538,7 +539,9 @@ def _followup_limit() -> str:
 
 
 def _send_followup(report, form) -> str | None:
-    """Add the reporter's message; the error to show, or None when it was sent."""
+    """Add the reporter's message; the error to show, or None when it was sent (now
+    or by an earlier sending of the same form)."""
+    key = form.form_key.data if staging.is_bearer_token(form.form_key.data or "") else None
     try:
         photos = process_uploads(_uploaded_photos())
         tokens = [t for t in request.form.getlist("staged") if staging.is_bearer_token(t)]
@@ -551,9 +554,14 @@ def _send_followup(report, form) -> str | None:
             photos=photos,
             staged=tokens,
             form_key=form.form_key.data,
+            retry_key=key,
             answers_id=int(answers) if answers and answers.isdigit() else None,
             now=utcnow(),
         )
+    except IntegrityError:  # the same form sent twice at once: the first one counts
+        db.session.rollback()
+        if key is None or channel.sent_with(report, key) is None:
+            raise
     except PhotoRejected as exc:
         return _photo_error(exc)
     except TooManyPhotos:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from inspect_app.accounts.permissions import Role
@@ -106,7 +107,7 @@ def test_association_staff_file_a_complaint(
         path=str(artifacts_dir / "screenshots" / "13-association-intake.png"), full_page=True
     )
     page.get_by_role("button", name="Chuyển khiếu nại").click()
-    assert page.get_by_test_id("tracking-code").is_visible()
+    expect(page.get_by_test_id("tracking-code")).to_be_visible()
 
     page.get_by_role("link", name="Hồ sơ đã tiếp nhận").last.click()
     row = page.get_by_role("row").filter(has_text="HBV-2026/204")

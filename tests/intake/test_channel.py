@@ -3,6 +3,7 @@ its officer; an officer's question reaches the reporter; all audited, rate-limit
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 import pytest
@@ -153,6 +154,35 @@ def test_messages_are_rate_limited_per_address_and_the_page_comes_back(
     assert refused.status_code == 400
     html = refused.get_data(as_text=True)
     assert "Vui lòng chờ một lúc" in html and "Tin thứ ba" in html, "the message is kept"
+
+
+def test_a_follow_up_form_sent_again_adds_nothing_and_says_it_was_sent(
+    app, app_ctx, org, category_id, make_user
+):
+    """Reloading the page a follow-up's form led to (or a retry on a bad link) sends
+    the same form again: the reporter sees "sent", the officers get one message."""
+    lead = make_user(Role.TEAM_LEAD, team=org["ward_team"])
+    report, code = _report(org, category_id)
+    client = app.test_client()
+    page = client.post("/track", data={"code": code}).get_data(as_text=True)
+    key = re.search(r'name="form_key"[^>]*value="([^"]+)"', page).group(1)
+    form = {"code": code, "body": "Cửa hàng đã dời sang số 12.", "form_key": key}
+
+    first = client.post("/track/followup", data=form)
+    again = client.post("/track/followup", data=form)
+
+    assert first.status_code == again.status_code == 200
+    assert "Tin nhắn của bạn đã được gửi" in again.get_data(as_text=True)
+    messages = channel.conversation([report])
+    assert [m.body for m in messages] == ["Cửa hàng đã dời sang số 12."]
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "case.followup"))
+    assert len(events.all()) == 1
+    notices = db.session.scalars(select(Notification).where(Notification.user_id == lead.id))
+    assert [n.kind for n in notices].count("reporter_info") == 1
+    next_key = re.search(r'name="form_key"[^>]*value="([^"]+)"', first.get_data(as_text=True))
+    assert next_key.group(1) != key, "the next message is a new form"
+    client.post("/track/followup", data={**form, "form_key": next_key.group(1), "body": "Thêm"})
+    assert len(channel.conversation([report])) == 2
 
 
 def test_follow_ups_are_checked_and_rate_limited_per_code(app_ctx, org, category_id, make_user):
