@@ -184,8 +184,9 @@ def test_an_expired_form_keeps_the_text_and_the_photos(
     )
     page.get_by_role("button", name="Gửi phản ánh").click()
     page.get_by_text("Biểu mẫu đã hết hạn").wait_for()
-    assert page.get_by_label("Sản phẩm", exact=True).input_value() == "Sữa bột Similac 900g"
-    assert _uploaded(page) == 1 and page.locator(".staged-photo img").count() == 1
+    expect(page.get_by_label("Sản phẩm", exact=True)).to_have_value("Sữa bột Similac 900g")
+    expect(page.locator(".staged-photo img")).to_have_count(1)
+    assert _uploaded(page) == 1
     _shot(page, artifacts_dir, "24-citizen-expired-form-phone")
     page.get_by_role("button", name="Gửi phản ánh").click()
     page.get_by_test_id("tracking-code").wait_for()
@@ -269,9 +270,11 @@ def test_switching_language_keeps_the_form_and_the_location_is_attached_on_reque
     page.get_by_text("Menu").click()
     page.get_by_role("button", name="English").click()
     page.get_by_role("heading", name="Report counterfeit and poor-quality goods").wait_for()
-    assert page.locator("#product").input_value() == "Sữa bột Similac 900g"
+    # The page's script gives the form back once it has loaded: wait for it.
+    expect(page.locator("#product")).to_have_value("Sữa bột Similac 900g")
     expect(page.locator("#ward")).to_have_value("136")
-    assert _uploaded(page) == 1 and page.locator(".staged-photo img").count() == 1
+    expect(page.locator(".staged-photo img")).to_have_count(1)
+    assert _uploaded(page) == 1
     _shot(page, artifacts_dir, "26-citizen-language-switched-phone")
     page.get_by_role("button", name="Send report").click()
     page.get_by_test_id("tracking-code").wait_for()
