@@ -193,27 +193,22 @@ def _audit(action: str, actor: User, credential: ApiCredential, now: datetime) -
     )
 
 
-def partner_keys() -> list[ApiCredential]:
-    return list(
-        db.session.scalars(
-            select(ApiCredential)
-            .where(ApiCredential.kind == CredentialKind.PARTNER.value)
-            .order_by(ApiCredential.created_at.desc(), ApiCredential.id.desc())
-        )
+def _credentials(kind: CredentialKind, *conditions) -> list[ApiCredential]:
+    """Credentials of one kind, newest first."""
+    statement = (
+        select(ApiCredential)
+        .where(ApiCredential.kind == kind.value, *conditions)
+        .order_by(ApiCredential.created_at.desc(), ApiCredential.id.desc())
     )
+    return list(db.session.scalars(statement))
+
+
+def partner_keys() -> list[ApiCredential]:
+    return _credentials(CredentialKind.PARTNER)
 
 
 def staff_tokens(user: User) -> list[ApiCredential]:
-    return list(
-        db.session.scalars(
-            select(ApiCredential)
-            .where(
-                ApiCredential.kind == CredentialKind.STAFF.value,
-                ApiCredential.user_id == user.id,
-            )
-            .order_by(ApiCredential.created_at.desc(), ApiCredential.id.desc())
-        )
-    )
+    return _credentials(CredentialKind.STAFF, ApiCredential.user_id == user.id)
 
 
 def find_live_credential(secret: str, now: datetime | None = None) -> ApiCredential | None:

@@ -251,25 +251,13 @@ def queue_reporter_updates(case: Case, now: datetime) -> int:
     status = case.status_enum
     if status not in REPORTER_STATUSES:
         return 0
-    position = len(case.public_updates)
-    message = case.public_updates[-1].message
+    topic = f"status={status.value}:{len(case.public_updates)}"
+    email = reporter_email(status, case.public_updates[-1].message)
     count = 0
     # The caller flushes the case itself (and turns a lost race into a clean error).
     with db.session.no_autoflush:
         for report in case.reports:
-            if not (report.wants_email_updates and report.progress_email_enc):
-                continue
-            email = reporter_email(status, message)
-            count += queue_message(
-                key=f"reporter:report={report.id}:status={status.value}:{position}",
-                recipient=decrypt_text(report.progress_email_enc),
-                subject=email.subject,
-                text=email.text,
-                html=email.html,
-                kind=MessageKind.REPORTER,
-                case=case,
-                now=now,
-            )
+            count += _queue_to_reporter(report, topic, email, now)
     return count
 
 

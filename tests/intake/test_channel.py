@@ -32,15 +32,20 @@ from tests.notify.conftest import mail_settings, mailbox  # noqa: F401  (a real 
 EMAIL = "reporter@example.vn"
 
 
-def _report(org, category_id, *, named: bool = False):
-    draft = services.ReportDraft(
+def _draft(org, category_id, **extra) -> services.ReportDraft:
+    return services.ReportDraft(
         category_id=category_id,
         product="Nước mắm",
         description="Nhãn in lệch.",
         location_type=LocationType.PHYSICAL,
         province_code=1,
         ward_code=org["ward"],
+        **extra,
     )
+
+
+def _report(org, category_id, *, named: bool = False):
+    draft = _draft(org, category_id)
     if named:
         draft.identity = services.ReporterIdentity(name="Trần Thị C", email=EMAIL)
         draft.consent = draft.wants_email_updates = True
@@ -253,15 +258,7 @@ def test_an_anonymous_reporters_location_is_sealed_on_the_case_page(
     app, app_ctx, org, category_id, make_user
 ):
     lead = make_user(Role.TEAM_LEAD, team=org["ward_team"])
-    draft = services.ReportDraft(
-        category_id=category_id,
-        product="Nước mắm",
-        description="Nhãn in lệch.",
-        location_type=LocationType.PHYSICAL,
-        province_code=1,
-        ward_code=org["ward"],
-        location=services.device_location("21.0278", "105.8342", "30"),
-    )
+    draft = _draft(org, category_id, location=services.device_location("21.0278", "105.8342", "30"))
     report = services.submit_report(draft, [], get_storage()).report
     db.session.commit()
     client = app.test_client()
@@ -280,13 +277,9 @@ def test_later_photos_of_a_named_report_survive_a_withdrawal_for_identity_holder
 ):
     lead = make_user(Role.TEAM_LEAD, team=org["ward_team"])
     inspector = make_user(Role.INSPECTOR, team=org["ward_team"])
-    draft = services.ReportDraft(
-        category_id=category_id,
-        product="Nước mắm",
-        description="Nhãn in lệch.",
-        location_type=LocationType.PHYSICAL,
-        province_code=1,
-        ward_code=org["ward"],
+    draft = _draft(
+        org,
+        category_id,
         identity=services.ReporterIdentity(name="Trần Thị C", phone="0912345678"),
         consent=True,
     )
