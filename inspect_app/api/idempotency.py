@@ -54,7 +54,7 @@ def _body_fingerprint() -> str:
     and files' digests (a client's retry may choose another boundary)."""
     if request.mimetype != "multipart/form-data":
         return services.request_hash(request.method, request.path, request.get_data(cache=True))
-    parts = sorted(f"f:{name}={value}" for name, value in request.form.items(multi=True))
+    parts = [f"f:{name}={value}" for name, value in request.form.items(multi=True)]
     for name, upload in request.files.items(multi=True):
         digest = hashlib.sha256()
         while chunk := upload.stream.read(65536):

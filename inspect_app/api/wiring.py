@@ -80,11 +80,11 @@ def _ratelimit_headers(response):
         when = parse_date(retry) if retry and not retry.isdigit() else None
         if when is not None:
             response.headers["Retry-After"] = str(max(1, int(when.timestamp() - time.time())))
-        for name in ("Limit", "Remaining", "Reset"):
+        for name in ("Limit", "Remaining"):
             value = response.headers.get(f"X-RateLimit-{name}")
             if value is not None:
                 response.headers[f"RateLimit-{name}"] = value
-        reset = response.headers.get("X-RateLimit-Reset")
+        reset = response.headers.get("X-RateLimit-Reset")  # a time; the IETF field wants seconds
         if reset is not None:
             response.headers["RateLimit-Reset"] = str(max(0, int(float(reset) - time.time())))
     return response
